@@ -1,0 +1,26 @@
+#pragma once
+// Builds the Config from defaults, an optional JSON config file and flags (flags win).
+#include <string>
+#include <vector>
+
+#include "common/expected.hpp"
+#include "config/config.hpp"
+
+namespace mamute::config {
+
+struct CommandLine {
+    Config config;
+    bool show_help = false;
+    bool show_version = false;
+};
+
+// args excludes the program name. Errors name the flag, file or key at fault.
+Expected<CommandLine> parse_command_line(const std::vector<std::string>& args);
+
+// Applies a config document over `config`. Relative spec and CA paths are taken relative to base_dir.
+Expected<Config> apply_config_json(Config config, std::string_view json_text, const std::string& source,
+                                   const std::string& base_dir);
+
+std::string usage();
+
+}  // namespace mamute::config

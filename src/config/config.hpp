@@ -1,0 +1,47 @@
+#pragma once
+// One immutable configuration, built at start-up and passed to every component.
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mamute::config {
+
+struct HttpConfig {
+    std::string bind = "127.0.0.1";
+    std::uint16_t port = 8080;  // 0 picks a free port
+    // Exact origins ("https://app.example.com") or "http://localhost:*"-style wildcards on the port.
+    std::vector<std::string> allowed_origins = {"http://localhost:*", "http://127.0.0.1:*", "http://[::1]:*",
+                                                "https://localhost:*", "https://127.0.0.1:*", "https://[::1]:*"};
+    // Host names accepted in the Host header (DNS-rebinding protection). Empty: the loopback names
+    // when bound to a loopback address, any host otherwise (a proxy in front decides).
+    std::vector<std::string> allowed_hosts;
+    std::size_t max_request_bytes = 1024 * 1024;
+    std::size_t max_header_bytes = 16 * 1024;
+    // Bounds reading one whole request, and waiting for the next one on a kept-alive connection.
+    std::chrono::milliseconds read_timeout{30'000};
+    unsigned threads = 0;  // 0: one per core
+    std::chrono::seconds session_lifetime{24 * 3600};
+};
+
+struct UpstreamConfig {
+    // Send live calls here instead of the spec's servers (staging, mirrors, tests).
+    std::optional<std::string> base_url;
+    std::string ca_file;  // extra CA bundle (PEM) trusted besides the system store
+    std::chrono::milliseconds connect_timeout{10'000};
+    std::chrono::milliseconds total_timeout{30'000};
+    std::size_t max_response_bytes = 8 * 1024 * 1024;
+    // Bodies longer than this are cut in tool results (the agent is told how much was cut).
+    std::size_t max_result_body_bytes = 64 * 1024;
+};
+
+struct Config {
+    HttpConfig http;
+    UpstreamConfig upstream;
+    std::vector<std::string> specs;  // empty: the bundled MamuteCloud spec
+    std::string log_level = "info";
+};
+
+}  // namespace mamute::config

@@ -1,0 +1,130 @@
+#include "mcp/session_ids.hpp"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+
+#include <array>
+#include <cstdint>
+#include <stdexcept>
+
+#include "mcp/protocol_versions.hpp"
+
+namespace mamute::mcp {
+
+namespace {
+
+constexpr std::size_t nonce_bytes = 16;
+constexpr std::size_t payload_bytes = nonce_bytes + 8 + 1;
+constexpr std::size_t mac_bytes = 16;  // truncated HMAC-SHA256: 128 bits is plenty against forgery
+using Payload = std::array<unsigned char, payload_bytes>;
+
+std::string to_hex(const unsigned char* data, std::size_t size) {
+    static constexpr char digits[] = "0123456789abcdef";
+    std::string out;
+    out.reserve(size * 2);
+    for (std::size_t i = 0; i < size; ++i) {
+        out.push_back(digits[data[i] >> 4]);
+        out.push_back(digits[data[i] & 0xF]);
+    }
+    return out;
+}
+
+int hex_value(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return -1;
+}
+
+bool from_hex(std::string_view hex, unsigned char* out, std::size_t size) {
+    if (hex.size() != size * 2) return false;
+    for (std::size_t i = 0; i < size; ++i) {
+        const int high = hex_value(hex[2 * i]);
+        const int low = hex_value(hex[2 * i + 1]);
+        if (high < 0 || low < 0) return false;
+        out[i] = static_cast<unsigned char>(high << 4 | low);
+    }
+    return true;
+}
+
+std::array<unsigned char, 32> sign(const std::string& secret, const Payload& payload) {
+    std::array<unsigned char, 32> mac{};
+    unsigned int length = 0;
+    HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()), payload.data(), payload.size(), mac.data(),
+         &length);
+    return mac;
+}
+
+}  // namespace
+
+SessionIds::SessionIds(std::string secret, std::chrono::seconds lifetime, std::size_t max_ended)
+    : secret_(std::move(secret)),
+      lifetime_(lifetime),
+      max_ended_(max_ended),
+      ended_(std::make_shared<const EndedSet>()) {
+    if (secret_.empty()) {
+        secret_.resize(32);
+        if (RAND_bytes(reinterpret_cast<unsigned char*>(secret_.data()), static_cast<int>(secret_.size())) != 1)
+            throw std::runtime_error("cannot draw a random session secret");
+    }
+}
+
+std::string SessionIds::issue(std::string_view protocol_version, Clock::time_point now) const {
+    Payload payload{};
+    if (RAND_bytes(payload.data(), nonce_bytes) != 1) return {};
+    const auto seconds = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(
+                                                        now.time_since_epoch())
+                                                        .count());
+    for (int i = 0; i < 8; ++i) payload[nonce_bytes + i] = static_cast<unsigned char>(seconds >> (56 - 8 * i));
+    unsigned char version_index = 0;
+    for (std::size_t i = 0; i < supported_protocol_versions.size(); ++i)
+        if (supported_protocol_versions[i] == protocol_version) version_index = static_cast<unsigned char>(i);
+    payload[payload_bytes - 1] = version_index;
+    const auto mac = sign(secret_, payload);
+    return to_hex(payload.data(), payload.size()) + to_hex(mac.data(), mac_bytes);
+}
+
+std::optional<SessionInfo> SessionIds::verify(std::string_view id, Clock::time_point now) const {
+    Payload payload{};
+    std::array<unsigned char, mac_bytes> given{};
+    if (id.size() != 2 * (payload_bytes + mac_bytes)) return std::nullopt;
+    if (!from_hex(id.substr(0, 2 * payload_bytes), payload.data(), payload.size())) return std::nullopt;
+    if (!from_hex(id.substr(2 * payload_bytes), given.data(), given.size())) return std::nullopt;
+    const auto expected = sign(secret_, payload);
+    if (CRYPTO_memcmp(expected.data(), given.data(), mac_bytes) != 0) return std::nullopt;
+
+    std::uint64_t seconds = 0;
+    for (int i = 0; i < 8; ++i) seconds = seconds << 8 | payload[nonce_bytes + i];
+    const Clock::time_point issued_at{std::chrono::seconds(seconds)};
+    if (now - issued_at > lifetime_ || issued_at - now > std::chrono::minutes(5)) return std::nullopt;
+    const auto version_index = payload[payload_bytes - 1];
+    if (version_index >= supported_protocol_versions.size()) return std::nullopt;
+
+    if (ended_.load()->contains(id)) return std::nullopt;
+    return SessionInfo{std::string(supported_protocol_versions[version_index]), issued_at};
+}
+
+bool SessionIds::end(std::string_view id, Clock::time_point now) {
+    const auto info = verify(id, now);
+    if (!info) return false;
+    auto current = ended_.load();
+    for (;;) {
+        auto next = std::make_shared<EndedSet>();
+        // Expired ids verify as unknown anyway, so they need not be remembered.
+        for (const auto& [ended_id, issued_at] : *current)
+            if (now - issued_at <= lifetime_) next->emplace(ended_id, issued_at);
+        // Past the bound, forget the oldest ended sessions first.
+        while (!next->empty() && next->size() >= max_ended_) {
+            auto oldest = next->begin();
+            for (auto it = next->begin(); it != next->end(); ++it)
+                if (it->second < oldest->second) oldest = it;
+            next->erase(oldest);
+        }
+        next->emplace(std::string(id), info->issued_at);
+        std::shared_ptr<const EndedSet> replacement = std::move(next);
+        if (ended_.compare_exchange_weak(current, replacement)) return true;
+    }
+}
+
+}  // namespace mamute::mcp

@@ -1,0 +1,157 @@
+#include "transport/connection.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <chrono>
+#include <openssl/rand.h>
+
+#include "common/log.hpp"
+
+namespace mamute::transport {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+
+namespace {
+
+constexpr auto use_nothrow = asio::as_tuple(asio::use_awaitable);
+constexpr std::size_t max_request_id_length = 128;
+
+std::optional<std::string> header(const http::request<http::string_body>& request, std::string_view name) {
+    auto it = request.find(name);
+    if (it == request.end()) return std::nullopt;
+    return std::string(it->value());
+}
+
+bool safe_request_id(std::string_view id) {
+    if (id.empty() || id.size() > max_request_id_length) return false;
+    for (unsigned char c : id)
+        if (c < 0x21 || c > 0x7e) return false;
+    return true;
+}
+
+std::string new_request_id() {
+    unsigned char bytes[8];
+    RAND_bytes(bytes, sizeof bytes);
+    static constexpr char digits[] = "0123456789abcdef";
+    std::string id;
+    for (unsigned char b : bytes) {
+        id.push_back(digits[b >> 4]);
+        id.push_back(digits[b & 0xF]);
+    }
+    return id;
+}
+
+mcp::IncomingHttp to_incoming(http::request<http::string_body>& request) {
+    mcp::IncomingHttp in;
+    in.method = std::string(request.method_string());
+    in.target = std::string(request.target());
+    in.host = header(request, "Host");
+    in.origin = header(request, "Origin");
+    in.accept = header(request, "Accept");
+    in.content_type = header(request, "Content-Type");
+    in.session_id = header(request, "Mcp-Session-Id");
+    in.protocol_version = header(request, "MCP-Protocol-Version");
+    in.api_key = header(request, "X-API-Key");
+    in.authorization = header(request, "Authorization");
+    in.access_control_request_method = header(request, "Access-Control-Request-Method");
+    in.access_control_request_headers = header(request, "Access-Control-Request-Headers");
+    const auto given_id = header(request, "X-Request-Id");
+    in.request_id = given_id && safe_request_id(*given_id) ? *given_id : new_request_id();
+    in.body = std::move(request.body());
+    return in;
+}
+
+http::response<http::string_body> to_response(const mcp::HttpReply& reply, unsigned version, bool keep_alive) {
+    http::response<http::string_body> response{static_cast<http::status>(reply.status), version};
+    response.set(http::field::server, "mamute-mcp/" MAMUTE_VERSION);
+    for (const auto& [name, value] : reply.headers) response.insert(name, value);
+    if (!reply.body.empty()) {
+        response.set(http::field::content_type, reply.content_type);
+        response.body() = reply.body;
+    }
+    response.keep_alive(keep_alive);
+    response.prepare_payload();
+    return response;
+}
+
+// A reply for a request that could not be read whole (too large, malformed).
+http::response<http::string_body> early_error(http::status status, std::string_view message) {
+    http::response<http::string_body> response{status, 11};
+    response.set(http::field::content_type, "application/json");
+    response.body() = std::string(R"({"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":")") +
+                      std::string(message) + "\"}}";
+    response.keep_alive(false);
+    response.prepare_payload();
+    return response;
+}
+
+}  // namespace
+
+asio::awaitable<void> serve_connection(asio::ip::tcp::socket socket, config::HttpConfig config,
+                                       std::shared_ptr<const mcp::Server> mcp) {
+    auto logger = log::get("http");
+    beast::tcp_stream stream(std::move(socket));
+    beast::flat_buffer buffer;
+
+    for (;;) {
+        // A fresh parser per message, so each gets its own limits.
+        http::request_parser<http::string_body> parser;
+        parser.body_limit(config.max_request_bytes);
+        parser.header_limit(static_cast<std::uint32_t>(config.max_header_bytes));
+        stream.expires_after(config.read_timeout);
+        auto [read_error, bytes_read] = co_await http::async_read(stream, buffer, parser, use_nothrow);
+        (void)bytes_read;
+        if (read_error) {
+            if (read_error == http::error::body_limit) {
+                stream.expires_after(config.read_timeout);
+                co_await http::async_write(stream, early_error(http::status::payload_too_large,
+                                                               "Request body too large"),
+                                           use_nothrow);
+            } else if (read_error == http::error::header_limit) {
+                stream.expires_after(config.read_timeout);
+                co_await http::async_write(stream, early_error(http::status::request_header_fields_too_large,
+                                                               "Request headers too large"),
+                                           use_nothrow);
+            } else if (read_error != http::error::end_of_stream && read_error != beast::error::timeout &&
+                       read_error != asio::error::connection_reset && read_error != asio::error::operation_aborted &&
+                       read_error != asio::error::eof) {
+                stream.expires_after(config.read_timeout);
+                co_await http::async_write(stream, early_error(http::status::bad_request, "Malformed HTTP request"),
+                                           use_nothrow);
+            }
+            break;
+        }
+
+        auto request = parser.release();
+        const auto started = std::chrono::steady_clock::now();
+        const bool keep_alive = request.keep_alive();
+        const unsigned version = request.version();
+        auto incoming = to_incoming(request);
+        const std::string request_id = incoming.request_id;
+        const std::string method = incoming.method;
+        const std::string target = incoming.target.substr(0, incoming.target.find('?'));
+
+        // No deadline while the reply is computed: a tool call bounds its own upstream time.
+        stream.expires_never();
+        auto reply = co_await mcp->handle(std::move(incoming));
+        reply.set_header("X-Request-Id", request_id);
+        auto response = to_response(reply, version, keep_alive);
+
+        stream.expires_after(config.read_timeout);
+        auto [write_error, bytes_written] = co_await http::async_write(stream, response, use_nothrow);
+        (void)bytes_written;
+        const auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() -
+                                                                                   started);
+        logger->info("[{}] {} {} {} {}us", request_id, method, target, reply.status, elapsed.count());
+        if (write_error || !keep_alive) break;
+    }
+
+    boost::system::error_code ignored;
+    stream.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+}
+
+}  // namespace mamute::transport

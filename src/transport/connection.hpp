@@ -1,0 +1,16 @@
+#pragma once
+// One HTTP/1.1 connection: read a request (deadline + size limits), let the MCP server answer,
+// write the reply, repeat while kept alive.
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <memory>
+
+#include "config/config.hpp"
+#include "mcp/server.hpp"
+
+namespace mamute::transport {
+
+boost::asio::awaitable<void> serve_connection(boost::asio::ip::tcp::socket socket, config::HttpConfig config,
+                                              std::shared_ptr<const mcp::Server> mcp);
+
+}  // namespace mamute::transport

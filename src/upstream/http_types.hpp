@@ -1,0 +1,45 @@
+#pragma once
+// What crosses between the request builder and the HTTP client.
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace mamute::upstream {
+
+using HeaderList = std::vector<std::pair<std::string, std::string>>;
+
+struct Origin {
+    std::string scheme;  // "http" or "https"
+    std::string host;    // name or IP literal (IPv6 without brackets)
+    std::uint16_t port = 0;
+
+    bool operator==(const Origin&) const = default;
+    std::string to_string() const;  // https://host[:port]
+};
+
+struct Request {
+    Origin origin;
+    std::string method;  // upper case
+    std::string target;  // origin-form: /path?query, already percent-encoded
+    HeaderList headers;  // no Host, no Content-Length: the client sets those
+    std::string body;
+};
+
+struct Response {
+    unsigned status = 0;
+    std::string reason;
+    HeaderList headers;
+    std::string body;
+    std::chrono::microseconds elapsed{0};
+};
+
+enum class FailureKind { resolve, connect, tls, timeout, send, receive, too_large, protocol, refused };
+
+struct Failure {
+    FailureKind kind;
+    std::string message;
+};
+
+}  // namespace mamute::upstream

@@ -1,0 +1,500 @@
+#include "upstream/request_builder.hpp"
+
+#include <algorithm>
+#include <array>
+#include <boost/json/serialize.hpp>
+#include <boost/url/parse_query.hpp>
+#include <functional>
+#include <map>
+#include <set>
+
+#include "upstream/spec_servers.hpp"
+#include "upstream/url_encoding.hpp"
+
+namespace mamute::upstream {
+
+namespace json = boost::json;
+using catalog::Operation;
+using catalog::Parameter;
+using catalog::Spec;
+
+namespace {
+
+using Problem = std::optional<Error>;  // a check that returns nothing on success
+
+constexpr std::array<std::string_view, 8> http_methods = {"GET",     "PUT",  "POST",  "DELETE",
+                                                          "OPTIONS", "HEAD", "PATCH", "TRACE"};
+// Hop-by-hop headers and those the client owns; an agent setting them could split or smuggle requests.
+constexpr std::array<std::string_view, 11> refused_headers = {
+    "host", "content-length", "connection", "keep-alive", "proxy-connection", "proxy-authenticate",
+    "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade"};
+
+Error with_operation(const Operation& op, const std::string& message) {
+    return make_error(message + "\n\n" + describe_operation(op));
+}
+
+std::string param_names(const Operation& op, std::string_view in) {
+    std::string out;
+    for (const auto& p : op.parameters)
+        if (p.in == in) out += (out.empty() ? "" : ", ") + p.name;
+    return out.empty() ? "none" : out;
+}
+
+const Parameter* find_param(const Operation& op, std::string_view in, std::string_view name) {
+    for (const auto& p : op.parameters)
+        if (p.in == in && (in == "header" ? iequals(p.name, name) : p.name == name)) return &p;
+    return nullptr;
+}
+
+Expected<std::string> check_method(const json::value* value) {
+    if (!value || !value->is_string() || value->get_string().empty())
+        return make_error("'method' is required (GET, POST, PUT, PATCH, DELETE, ...)");
+    auto method = to_upper(value->get_string());
+    if (std::find(http_methods.begin(), http_methods.end(), method) == http_methods.end())
+        return make_error("'" + std::string(value->get_string()) + "' is not an HTTP method");
+    return method;
+}
+
+// The values of a parameter's array or object, each as text (nested values as JSON).
+std::string item_text(const json::value& value) {
+    if (auto text = scalar_to_string(value)) return *text;
+    return json::serialize(value);
+}
+
+bool is_json_media(std::string_view content_type) {
+    const auto media = to_lower(content_type.substr(0, content_type.find(';')));
+    return media == "application/json" || (media.size() > 5 && media.ends_with("+json"));
+}
+
+const json::object* body_content(const Operation& op) {
+    const auto* body = op.request_body.if_object();
+    const auto* content = body ? body->if_contains("content") : nullptr;
+    return content ? content->if_object() : nullptr;
+}
+
+bool body_required(const Operation& op) {
+    const auto* body = op.request_body.if_object();
+    const auto* required = body ? body->if_contains("required") : nullptr;
+    return required && required->is_bool() && required->get_bool();
+}
+
+std::string form_encode(const json::object& fields) {
+    std::string out;
+    for (const auto& [name, value] : fields)
+        out += (out.empty() ? "" : "&") + percent_encode(name) + "=" + percent_encode(item_text(value));
+    return out;
+}
+
+// What both argument forms produce before the target is chosen.
+struct Draft {
+    const Operation* op = nullptr;
+    std::string method;
+    std::map<std::string, std::string> path_values;           // decoded
+    std::vector<std::pair<std::string, std::string>> query;  // already encoded
+    std::set<std::string> query_names;                        // decoded names given
+    HeaderList headers;                                       // validated agent headers
+    std::optional<std::string> content_type;                  // declared by the agent
+    std::optional<std::string> body;
+
+    Problem add_query_name(const std::string& name) {
+        auto base = name;
+        if (!find_param(*op, "query", base) && base.find('[') != std::string::npos)
+            base = base.substr(0, base.find('['));  // deepObject: filter[status]=x
+        if (!find_param(*op, "query", base)) {
+            std::string hint;
+            for (const auto* in : {"path", "header", "cookie"})
+                if (find_param(*op, in, name)) hint = " ('" + name + "' is a " + in + " parameter)";
+            return with_operation(*op, "unknown query parameter '" + name + "'" + hint +
+                                           "; known query parameters: " + param_names(*op, "query"));
+        }
+        query_names.insert(base);
+        return std::nullopt;
+    }
+
+    // A query string as written in a URL: pairs are kept encoded, names are checked decoded.
+    Problem add_raw_query(std::string_view raw) {
+        if (raw.empty()) return std::nullopt;
+        auto params = boost::urls::parse_query(raw);
+        if (!params) return make_error("the query string '" + std::string(raw) + "' is not valid percent-encoded text");
+        for (auto param : *params) {
+            if (auto problem = add_query_name(param.key.decode())) return problem;
+            query.emplace_back(std::string(param.key), param.has_value ? std::string(param.value) : std::string());
+        }
+        return std::nullopt;
+    }
+
+    // One structured query argument, serialised by the parameter's style (form, space/pipe, deepObject).
+    Problem add_query_value(const std::string& name, const json::value& value) {
+        if (value.is_null()) return std::nullopt;
+        if (auto problem = add_query_name(name)) return problem;
+        const auto* p = find_param(*op, "query", name);
+        const std::string style = p->style.empty() ? "form" : p->style;
+        const bool explode = p->style.empty() ? true : p->explode;
+        const auto key = percent_encode(name);
+        if (auto text = scalar_to_string(value)) {
+            query.emplace_back(key, percent_encode(*text));
+        } else if (const auto* array = value.if_array()) {
+            const std::string separator = style == "spaceDelimited" ? "%20" : style == "pipeDelimited" ? "%7C" : ",";
+            if (style == "form" && explode) {
+                for (const auto& item : *array) query.emplace_back(key, percent_encode(item_text(item)));
+            } else {
+                std::string joined;
+                for (const auto& item : *array) joined += (joined.empty() ? "" : separator) + percent_encode(item_text(item));
+                query.emplace_back(key, joined);
+            }
+        } else {
+            const auto& object = value.get_object();
+            if (style == "deepObject") {
+                for (const auto& [field, item] : object)
+                    query.emplace_back(key + "%5B" + percent_encode(field) + "%5D", percent_encode(item_text(item)));
+            } else if (style == "form" && explode) {
+                for (const auto& [field, item] : object) query.emplace_back(percent_encode(field), percent_encode(item_text(item)));
+            } else {
+                std::string joined;
+                for (const auto& [field, item] : object)
+                    joined += (joined.empty() ? "" : ",") + percent_encode(field) + "," + percent_encode(item_text(item));
+                query.emplace_back(key, joined);
+            }
+        }
+        return std::nullopt;
+    }
+
+    Problem add_header(const std::string& name, const std::string& value) {
+        if (!is_valid_header_name(name)) return make_error("refused: '" + name + "' is not a valid header name");
+        if (!is_valid_header_value(value))
+            return make_error("refused: the value of header '" + name + "' contains CR, LF or NUL");
+        if (std::find(refused_headers.begin(), refused_headers.end(), to_lower(name)) != refused_headers.end())
+            return make_error("refused: header '" + name + "' is set by the server itself and cannot be supplied");
+        if (iequals(name, "content-type"))
+            content_type = value;
+        else
+            headers.emplace_back(name, value);
+        return std::nullopt;
+    }
+
+    Problem set_path_value(const std::string& name, const json::value& value) {
+        if (value.is_null()) return std::nullopt;
+        std::string text;
+        if (auto scalar = scalar_to_string(value)) {
+            text = *scalar;
+        } else if (const auto* array = value.if_array()) {  // style simple
+            for (const auto& item : *array) text += (text.empty() ? "" : ",") + item_text(item);
+        } else {
+            for (const auto& [field, item] : value.get_object())
+                text += (text.empty() ? "" : ",") + std::string(field) + "," + item_text(item);
+        }
+        auto [it, inserted] = path_values.emplace(name, text);
+        if (!inserted && it->second != text)
+            return with_operation(*op, "path parameter '" + name + "' is '" + it->second + "' in the path but '" +
+                                           text + "' in pathParams");
+        return std::nullopt;
+    }
+
+    // Fills the template; each value is one encoded segment, so it cannot add segments or a query.
+    Expected<std::string> fill_path() const {
+        std::string out;
+        const auto& tpl = op->path;
+        std::size_t i = 0;
+        while (i < tpl.size()) {
+            const auto open = tpl.find('{', i);
+            const auto close = open == std::string::npos ? std::string::npos : tpl.find('}', open);
+            if (close == std::string::npos) {
+                out += encode_path_literal(std::string_view(tpl).substr(i));
+                break;
+            }
+            out += encode_path_literal(std::string_view(tpl).substr(i, open - i));
+            const auto name = tpl.substr(open + 1, close - open - 1);
+            const auto found = path_values.find(name);
+            if (found == path_values.end())
+                return with_operation(*op, "missing required path parameter '" + name + "'");
+            if (found->second.empty() || found->second == "." || found->second == "..")
+                return with_operation(*op, "refused: path parameter '" + name + "' cannot be '" + found->second +
+                                               "' (it would change which endpoint is called)");
+            out += percent_encode(found->second);
+            i = close + 1;
+        }
+        return out;
+    }
+
+    Problem set_body(const json::value* value) {
+        if (!value || value->is_null()) {
+            if (body_required(*op)) return with_operation(*op, to_upper(op->method) + " " + op->path + " requires a request body");
+            return std::nullopt;
+        }
+        if (!content_type) {  // the operation's own media type, JSON first
+            const auto* content = body_content(*op);
+            content_type = "application/json";
+            if (content && !content->empty() &&
+                std::none_of(content->begin(), content->end(), [](const auto& e) { return is_json_media(e.key()); }))
+                content_type = std::string(content->begin()->key());
+        }
+        if (is_json_media(*content_type)) {
+            body = json::serialize(*value);  // any JSON value, a bare string or number included
+        } else if (const auto* text = value->if_string()) {
+            body = std::string(*text);
+        } else if (to_lower(*content_type).starts_with("application/x-www-form-urlencoded") && value->is_object()) {
+            body = form_encode(value->get_object());
+        } else if (auto scalar = scalar_to_string(*value)) {
+            body = *scalar;
+        } else {
+            return with_operation(*op, "a body sent as '" + *content_type +
+                                           "' must be a string (send the exact text), or an object for "
+                                           "application/x-www-form-urlencoded");
+        }
+        return std::nullopt;
+    }
+
+    Problem check_required(const HeaderList& credentials) const {
+        for (const auto& p : op->parameters) {
+            if (!p.required) continue;
+            if (p.in == "query" && !query_names.count(p.name))
+                return with_operation(*op, "missing required query parameter '" + p.name + "'");
+            if (p.in == "header" && !iequals(p.name, "accept") && !iequals(p.name, "content-type") &&
+                !iequals(p.name, "authorization")) {
+                auto has = [&](const HeaderList& list) {
+                    return std::any_of(list.begin(), list.end(), [&](const auto& h) { return iequals(h.first, p.name); });
+                };
+                if (!has(headers) && !has(credentials))
+                    return with_operation(*op, "missing required header '" + p.name + "'");
+            }
+        }
+        return std::nullopt;
+    }
+
+    // Agent headers first, minus any that a forwarded credential replaces; then the credentials.
+    Expected<BuiltRequest> finish(const Target& target, const HeaderList& credentials) {
+        if (auto problem = check_required(credentials)) return *problem;
+        auto path = fill_path();
+        if (!path) return path.error();
+        BuiltRequest built;
+        built.operation = op;
+        built.request.origin = target.origin;
+        built.request.method = method;
+        built.request.target = target.prefix + *path;
+        if (built.request.target.empty()) built.request.target = "/";
+        for (std::size_t i = 0; i < query.size(); ++i)
+            built.request.target += (i == 0 ? "?" : "&") + query[i].first + "=" + query[i].second;
+        for (auto& header : headers) {
+            const bool replaced = std::any_of(credentials.begin(), credentials.end(),
+                                              [&](const auto& c) { return iequals(c.first, header.first); });
+            if (!replaced) built.request.headers.push_back(std::move(header));
+        }
+        for (const auto& credential : credentials) {
+            if (!is_valid_header_name(credential.first) || !is_valid_header_value(credential.second))
+                return make_error("refused: a forwarded credential header is malformed");
+            built.request.headers.push_back(credential);
+        }
+        if (content_type)
+            built.request.headers.emplace_back("Content-Type", *content_type);
+        if (body) built.request.body = std::move(*body);
+        return built;
+    }
+};
+
+Error no_operation(const Spec& spec, const std::string& method, const std::string& path) {
+    std::string message = "no operation " + method + " " + path + " in spec '" + spec.title + "'.";
+    if (auto hint = suggest_operations(spec, to_lower(method), path); !hint.empty()) message += " " + hint;
+    return make_error(message + "\nUse list-endpoints or search-endpoints to find the right path.");
+}
+
+Expected<BuiltRequest> build_structured(const Spec& spec, const json::object& args, const HeaderList& credentials,
+                                        const std::optional<std::string>& base_url) {
+    Draft draft;
+    auto method = check_method(args.if_contains("method"));
+    if (!method) return method.error();
+    draft.method = *method;
+    const auto* path_arg = args.if_contains("path");
+    if (!path_arg || !path_arg->is_string() || path_arg->get_string().empty())
+        return make_error("'path' is required: the spec path (/cdn/resource/{id}) or a concrete one (/cdn/resource/42); "
+                          "or pass 'harRequest' instead");
+    std::string path(path_arg->get_string());
+    if (path.starts_with("http://") || path.starts_with("https://"))
+        return make_error("'path' is relative to the API server (e.g. /cdn/resource); for an absolute URL use 'harRequest'");
+    if (path.front() != '/') path.insert(0, "/");
+    if (path.find('#') != std::string::npos) return make_error("'path' must not contain a fragment ('#')");
+    std::string raw_query;
+    if (const auto question = path.find('?'); question != std::string::npos) {
+        raw_query = path.substr(question + 1);
+        path.resize(question);
+    }
+
+    // A template names the operation directly; a concrete path is matched (literal segments win).
+    const auto lower = to_lower(draft.method);
+    draft.op = spec.find_operation(lower, path);
+    if (!draft.op) {
+        auto match = spec.match_path(lower, path);
+        if (!match) {
+            // An agent may include the server's base path (/v1/...): try without it.
+            for (const auto& server : spec.servers) {
+                auto target = parse_target(fill_server_defaults(server));
+                if (target && !target->prefix.empty() && path.starts_with(target->prefix + "/"))
+                    if ((match = spec.match_path(lower, path.substr(target->prefix.size())))) break;
+            }
+        }
+        if (!match) return no_operation(spec, draft.method, path);
+        draft.op = match->operation;
+        draft.path_values = match->path_params;
+    }
+    const Operation& op = *draft.op;
+
+    if (const auto* params = args.if_contains("pathParams"); params && !params->is_null()) {
+        if (!params->is_object()) return with_operation(op, "'pathParams' must be an object of name -> value");
+        for (const auto& [name, value] : params->get_object()) {
+            const std::string key(name);
+            if (op.path.find("{" + key + "}") == std::string::npos)
+                return with_operation(op, "unknown path parameter '" + key + "'; known path parameters: " + param_names(op, "path"));
+            if (auto problem = draft.set_path_value(key, value)) return *problem;
+        }
+    }
+    if (auto problem = draft.add_raw_query(raw_query)) return *problem;
+    if (const auto* query = args.if_contains("query"); query && !query->is_null()) {
+        if (!query->is_object()) return with_operation(op, "'query' must be an object of name -> value");
+        for (const auto& [name, value] : query->get_object())
+            if (auto problem = draft.add_query_value(std::string(name), value)) return *problem;
+    }
+    if (const auto* headers = args.if_contains("headers"); headers && !headers->is_null()) {
+        if (!headers->is_object()) return make_error("'headers' must be an object of name -> value");
+        for (const auto& [name, value] : headers->get_object()) {
+            auto text = scalar_to_string(value);
+            if (!text) return make_error("header '" + std::string(name) + "' must be a string, number or boolean");
+            if (auto problem = draft.add_header(std::string(name), *text)) return *problem;
+        }
+    }
+    if (const auto* type = args.if_contains("contentType"); type && !type->is_null()) {
+        if (!type->is_string() || !is_valid_header_value(type->get_string()))
+            return make_error("'contentType' must be a media type such as application/json");
+        draft.content_type = std::string(type->get_string());
+    }
+    if (auto problem = draft.set_body(args.if_contains("body"))) return *problem;
+    auto target = operation_target(spec, op, base_url);
+    if (!target) return target.error();
+    return draft.finish(*target, credentials);
+}
+
+// HAR name/value lists: [{name, value}] with scalar values.
+Problem for_each_pair(const json::value* list, std::string_view what,
+                      const std::function<Problem(const std::string&, const std::string&)>& visit) {
+    if (!list || list->is_null()) return std::nullopt;
+    if (!list->is_array()) return make_error("harRequest." + std::string(what) + " must be an array of {name, value}");
+    for (const auto& item : list->get_array()) {
+        const auto* object = item.if_object();
+        const auto* name = object ? object->if_contains("name") : nullptr;
+        const auto* value = object ? object->if_contains("value") : nullptr;
+        auto text = value ? scalar_to_string(*value) : std::optional<std::string>("");
+        if (!name || !name->is_string() || !text)
+            return make_error("harRequest." + std::string(what) + " entries must be {name: string, value: string}");
+        if (auto problem = visit(std::string(name->get_string()), *text)) return problem;
+    }
+    return std::nullopt;
+}
+
+Expected<BuiltRequest> build_har(const Spec& spec, const json::value& har_value, const HeaderList& credentials,
+                                 const std::optional<std::string>& base_url) {
+    const auto* har = har_value.if_object();
+    if (!har) return make_error("'harRequest' must be an object {method, url, headers, queryString, postData}");
+    Draft draft;
+    auto method = check_method(har->if_contains("method"));
+    if (!method) return method.error();
+    draft.method = *method;
+    const auto* url_arg = har->if_contains("url");
+    if (!url_arg || !url_arg->is_string()) return make_error("harRequest.url is required: the absolute URL to call");
+    auto url = parse_http_url(url_arg->get_string());
+    if (!url) return url.error();
+
+    // Only the spec's servers (or base_url) may receive the caller's credentials.
+    const auto targets = allowed_targets(spec, base_url);
+    std::vector<const Target*> candidates;
+    for (const auto& target : targets)
+        if (target.origin == url->origin) candidates.push_back(&target);
+    if (candidates.empty()) {
+        std::vector<std::string> allowed;
+        for (const auto& target : targets)
+            if (auto text = target.origin.to_string(); std::find(allowed.begin(), allowed.end(), text) == allowed.end())
+                allowed.push_back(text);
+        std::string list;
+        for (const auto& text : allowed) list += (list.empty() ? "" : ", ") + text;
+        return make_error("refused: " + url->origin.to_string() + " is not a server of spec '" + spec.title +
+                          "' (allowed: " + (list.empty() ? "none" : list) + ")");
+    }
+    std::stable_sort(candidates.begin(), candidates.end(),
+                     [](const Target* a, const Target* b) { return a->prefix.size() > b->prefix.size(); });
+
+    // The server's base path is stripped before matching and kept when building the target.
+    const Target* chosen = nullptr;
+    std::string rest;
+    const auto lower = to_lower(draft.method);
+    for (const auto* candidate : candidates) {
+        if (url->path != candidate->prefix && !url->path.starts_with(candidate->prefix + "/")) continue;
+        auto remainder = url->path.substr(candidate->prefix.size());
+        if (remainder.empty()) remainder = "/";
+        if (rest.empty()) rest = remainder;
+        if (auto match = spec.match_path(lower, remainder)) {
+            chosen = candidate;
+            draft.op = match->operation;
+            draft.path_values = match->path_params;
+            break;
+        }
+    }
+    if (!chosen) return no_operation(spec, draft.method, rest.empty() ? url->path : rest);
+
+    if (auto problem = draft.add_raw_query(url->query)) return *problem;
+    if (auto problem = for_each_pair(har->if_contains("queryString"), "queryString",
+                                     [&](const std::string& name, const std::string& value) -> Problem {
+                                         if (auto p = draft.add_query_name(name)) return p;
+                                         draft.query.emplace_back(percent_encode(name), percent_encode(value));
+                                         return std::nullopt;
+                                     }))
+        return *problem;
+    if (auto problem = for_each_pair(har->if_contains("headers"), "headers",
+                                     [&](const std::string& name, const std::string& value) {
+                                         return draft.add_header(name, value);
+                                     }))
+        return *problem;
+    if (const auto* cookies = har->if_contains("cookies"); cookies && cookies->is_array() && !cookies->get_array().empty())
+        return make_error("harRequest.cookies is not supported; send a Cookie header in harRequest.headers");
+
+    if (const auto* post = har->if_contains("postData"); post && !post->is_null()) {
+        const auto* post_object = post->if_object();
+        if (!post_object) return make_error("harRequest.postData must be an object {mimeType, text}");
+        if (const auto* mime = post_object->if_contains("mimeType"); mime && mime->is_string() && !mime->get_string().empty()) {
+            if (!is_valid_header_value(mime->get_string())) return make_error("refused: postData.mimeType contains CR, LF or NUL");
+            draft.content_type = std::string(mime->get_string());
+        }
+        if (const auto* text = post_object->if_contains("text"); text && text->is_string()) {
+            draft.body = std::string(text->get_string());  // already the exact body: sent as-is
+            if (!draft.content_type) draft.content_type = "application/octet-stream";
+        } else if (const auto* params = post_object->if_contains("params"); params && params->is_array()) {
+            json::object fields;
+            if (auto problem = for_each_pair(params, "postData.params", [&](const std::string& n, const std::string& v) {
+                    fields[n] = v;
+                    return Problem{};
+                }))
+                return *problem;
+            if (!draft.content_type || !to_lower(*draft.content_type).starts_with("application/x-www-form-urlencoded"))
+                return make_error("harRequest.postData.params is only supported for application/x-www-form-urlencoded; "
+                                  "send other bodies as postData.text");
+            draft.body = form_encode(fields);
+        }
+    }
+    if (!draft.body)
+        if (auto problem = draft.set_body(nullptr)) return *problem;  // only checks a required body
+
+    Target target = *chosen;
+    if (base_url) {  // a call to the spec's real server is rewritten to base_url, same operation path
+        auto configured = parse_target(*base_url);
+        if (!configured) return make_error("the configured base URL is unusable: " + configured.error().message);
+        if (!(chosen->origin == configured->origin && chosen->prefix == configured->prefix)) target = *configured;
+    }
+    return draft.finish(target, credentials);
+}
+
+}  // namespace
+
+Expected<BuiltRequest> build_request(const Spec& spec, const json::object& args, const HeaderList& credentials,
+                                     const std::optional<std::string>& base_url) {
+    if (const auto* har = args.if_contains("harRequest"); har && !har->is_null())
+        return build_har(spec, *har, credentials, base_url);
+    return build_structured(spec, args, credentials, base_url);
+}
+
+}  // namespace mamute::upstream

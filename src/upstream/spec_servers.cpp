@@ -1,0 +1,213 @@
+#include "upstream/spec_servers.hpp"
+
+#include <algorithm>
+#include <array>
+#include <boost/json/serialize.hpp>
+
+#include "upstream/request_builder.hpp"
+#include "upstream/url_encoding.hpp"
+
+namespace mamute::upstream {
+
+namespace json = boost::json;
+
+namespace {
+
+constexpr std::array<std::string_view, 8> http_methods = {"get",     "put",  "post",  "delete",
+                                                          "options", "head", "patch", "trace"};
+
+// Replaces each {name} in a server URL using `value_of(name)`; unknown variables stay as written,
+// which makes the URL fail to parse and the server to be skipped.
+template <class ValueOf>
+std::string fill_variables(const std::string& url, ValueOf value_of) {
+    std::string out;
+    std::size_t i = 0;
+    while (i < url.size()) {
+        const auto open = url.find('{', i);
+        const auto close = open == std::string::npos ? std::string::npos : url.find('}', open);
+        if (close == std::string::npos) {
+            out.append(url, i, std::string::npos);
+            break;
+        }
+        out.append(url, i, open - i);
+        const std::string name = url.substr(open + 1, close - open - 1);
+        if (auto value = value_of(name))
+            out += *value;
+        else
+            out.append(url, open, close - open + 1);
+        i = close + 1;
+    }
+    return out;
+}
+
+std::vector<std::string> split_segments(std::string_view path) {
+    std::vector<std::string> out;
+    std::size_t i = 0;
+    while (i < path.size()) {
+        if (path[i] == '/') {
+            ++i;
+            continue;
+        }
+        const auto end = std::min(path.find('/', i), path.size());
+        out.emplace_back(path.substr(i, end - i));
+        i = end;
+    }
+    return out;
+}
+
+std::string schema_type(const json::value& schema) {
+    const auto* object = schema.if_object();
+    if (!object) return {};
+    const auto* type = object->if_contains("type");
+    if (!type) return {};
+    std::string out = type->is_string() ? std::string(type->get_string()) : json::serialize(*type);
+    if (out == "array")
+        if (const auto* items = object->if_contains("items"))
+            if (auto inner = schema_type(*items); !inner.empty()) out += " of " + inner;
+    return out;
+}
+
+}  // namespace
+
+std::string fill_server_defaults(const catalog::Server& server) {
+    return fill_variables(server.url, [&](const std::string& name) -> std::optional<std::string> {
+        for (const auto& variable : server.variables)
+            if (variable.name == name) return variable.default_value;
+        return std::nullopt;
+    });
+}
+
+std::vector<std::string> expand_server_urls(const catalog::Server& server, std::size_t limit) {
+    // Each variable may take its default or any enum value; the product is capped at `limit`.
+    std::vector<std::vector<std::string>> choices;
+    for (const auto& variable : server.variables) {
+        std::vector<std::string> values{variable.default_value};
+        for (const auto& value : variable.enum_values)
+            if (std::find(values.begin(), values.end(), value) == values.end()) values.push_back(value);
+        choices.push_back(std::move(values));
+    }
+    std::vector<std::string> out;
+    std::vector<std::size_t> index(choices.size(), 0);
+    while (out.size() < limit) {
+        out.push_back(fill_variables(server.url, [&](const std::string& name) -> std::optional<std::string> {
+            for (std::size_t v = 0; v < server.variables.size(); ++v)
+                if (server.variables[v].name == name) return choices[v][index[v]];
+            return std::nullopt;
+        }));
+        std::size_t v = 0;  // odometer increment
+        while (v < index.size() && ++index[v] == choices[v].size()) index[v++] = 0;
+        if (v == index.size()) break;
+    }
+    return out;
+}
+
+Expected<Target> parse_target(std::string_view url) {
+    auto parsed = parse_http_url(url);
+    if (!parsed) return parsed.error();
+    Target target{parsed->origin, parsed->path};
+    while (!target.prefix.empty() && target.prefix.back() == '/') target.prefix.pop_back();
+    return target;
+}
+
+Expected<Target> operation_target(const catalog::Spec& spec, const catalog::Operation& operation,
+                                  const std::optional<std::string>& base_url) {
+    if (base_url) {
+        auto target = parse_target(*base_url);
+        if (!target) return make_error("the configured base URL is unusable: " + target.error().message);
+        return target;
+    }
+    const auto& servers = operation.servers.empty() ? spec.servers : operation.servers;
+    std::string tried;
+    for (const auto& server : servers) {
+        const auto url = fill_server_defaults(server);
+        if (auto target = parse_target(url)) return target;
+        tried += (tried.empty() ? "'" : ", '") + url + "'";
+    }
+    return make_error("spec '" + spec.title + "' has no absolute http(s) server URL" +
+                      (tried.empty() ? std::string() : " (servers: " + tried + ")") +
+                      "; start mamute-mcp with a base URL for it");
+}
+
+std::vector<Target> allowed_targets(const catalog::Spec& spec, const std::optional<std::string>& base_url) {
+    std::vector<Target> out;
+    auto add = [&](const std::string& url) {
+        auto target = parse_target(url);
+        if (!target) return;
+        for (const auto& known : out)
+            if (known.origin == target->origin && known.prefix == target->prefix) return;
+        out.push_back(std::move(*target));
+    };
+    if (base_url) add(*base_url);
+    for (const auto& server : spec.servers)
+        for (const auto& url : expand_server_urls(server)) add(url);
+    for (const auto& operation : spec.operations)
+        for (const auto& server : operation.servers)
+            for (const auto& url : expand_server_urls(server)) add(url);
+    return out;
+}
+
+std::string suggest_operations(const catalog::Spec& spec, std::string_view method, std::string_view path) {
+    // Same path, other methods: the most likely mistake.
+    std::string same_path;
+    for (const auto other : http_methods) {
+        if (other == method) continue;
+        if (spec.find_operation(other, path) || spec.match_path(other, path))
+            same_path += (same_path.empty() ? "" : ", ") + to_upper(other);
+    }
+    if (!same_path.empty()) return "The path " + std::string(path) + " exists with: " + same_path + ".";
+
+    // Otherwise rank templates by shared leading segments, then by shared literal segments.
+    const auto wanted = split_segments(path);
+    std::vector<std::pair<int, const catalog::Operation*>> ranked;
+    for (const auto& operation : spec.operations) {
+        const auto segments = split_segments(operation.path);
+        int score = 0;
+        for (std::size_t i = 0; i < std::min(wanted.size(), segments.size()); ++i) {
+            if (segments[i] != wanted[i] && segments[i].front() != '{') break;
+            score += 2;
+        }
+        for (const auto& segment : segments)
+            if (segment.front() != '{' && std::find(wanted.begin(), wanted.end(), segment) != wanted.end()) ++score;
+        if (score > 0) ranked.emplace_back(score, &operation);
+    }
+    std::stable_sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+    std::string out;
+    for (std::size_t i = 0; i < std::min<std::size_t>(ranked.size(), 5); ++i)
+        out += "\n  " + to_upper(ranked[i].second->method) + " " + ranked[i].second->path;
+    return out.empty() ? out : "Close operations:" + out;
+}
+
+std::string describe_operation(const catalog::Operation& operation) {
+    std::string out = to_upper(operation.method) + " " + operation.path;
+    if (!operation.summary.empty()) out += " (" + operation.summary + ")";
+    out += "\nparameters:";
+    if (operation.parameters.empty()) out += " none";
+    for (const auto& parameter : operation.parameters) {
+        out += "\n  - " + parameter.name + " (" + parameter.in;
+        if (auto type = schema_type(parameter.schema); !type.empty()) out += ", " + type;
+        out += parameter.required ? ", required" : ", optional";
+        if (parameter.in == "query" && !parameter.style.empty() && (parameter.style != "form" || !parameter.explode))
+            out += ", style " + parameter.style + (parameter.explode ? " explode" : " no explode");
+        out += ")";
+        if (!parameter.description.empty()) {
+            std::string description = parameter.description.substr(0, 160);
+            std::replace(description.begin(), description.end(), '\n', ' ');
+            out += ": " + description;
+        }
+    }
+    if (const auto* body = operation.request_body.if_object()) {
+        const auto* required = body->if_contains("required");
+        out += std::string("\nrequest body: ") + (required && required->is_bool() && required->get_bool() ? "required" : "optional");
+        if (const auto* content = body->if_contains("content"); content && content->is_object()) {
+            std::string types;
+            for (const auto& entry : content->get_object())
+                types += (types.empty() ? "" : ", ") + std::string(entry.key());
+            if (!types.empty()) out += " (" + types + ")";
+        }
+    } else {
+        out += "\nrequest body: none";
+    }
+    return out;
+}
+
+}  // namespace mamute::upstream

@@ -1,0 +1,76 @@
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+
+#include "config/command_line.hpp"
+
+using namespace mamute::config;
+
+namespace {
+
+std::string write_temp(const std::string& name, const std::string& text) {
+    const auto dir = std::filesystem::temp_directory_path() / "mamute-config-test";
+    std::filesystem::create_directories(dir);
+    const auto path = (dir / name).string();
+    std::ofstream(path) << text;
+    return path;
+}
+
+}  // namespace
+
+TEST_CASE("config: defaults without flags") {
+    auto parsed = parse_command_line({});
+    REQUIRE(parsed);
+    CHECK(parsed->config.http.bind == "127.0.0.1");
+    CHECK(parsed->config.http.port == 8080);
+    CHECK(parsed->config.specs.empty());
+    CHECK_FALSE(parsed->config.upstream.base_url);
+}
+
+TEST_CASE("config: flags override the file wherever they appear") {
+    const auto file = write_temp("precedence.json", R"({"http":{"port":9000,"bind":"0.0.0.0"},
+        "upstream":{"base_url":"https://staging.example.com","total_timeout_ms":5000},"specs":["a.json"]})");
+    auto parsed = parse_command_line({"--port", "0", "--config", file, "--spec", "/abs/b.json", "--spec=c.json"});
+    REQUIRE(parsed);
+    CHECK(parsed->config.http.port == 0);
+    CHECK(parsed->config.http.bind == "0.0.0.0");
+    CHECK(parsed->config.upstream.base_url == "https://staging.example.com");
+    CHECK(parsed->config.upstream.total_timeout == std::chrono::milliseconds(5000));
+    CHECK(parsed->config.specs == std::vector<std::string>{"/abs/b.json", "c.json"});
+
+    auto file_only = parse_command_line({"--config", file});
+    REQUIRE(file_only);
+    // Spec paths in a config file are relative to the file.
+    CHECK(file_only->config.specs ==
+          std::vector<std::string>{(std::filesystem::path(file).parent_path() / "a.json").string()});
+}
+
+TEST_CASE("config: bad flags and settings are refused with the culprit named") {
+    auto check = [](std::vector<std::string> args, const std::string& expected) {
+        auto parsed = parse_command_line(args);
+        REQUIRE_FALSE(parsed);
+        INFO(parsed.error().message);
+        CHECK(parsed.error().message.find(expected) != std::string::npos);
+    };
+    check({"--port", "70000"}, "--port");
+    check({"--port", "abc"}, "--port");
+    check({"--port"}, "--port: missing value");
+    check({"--frobnicate"}, "unknown option '--frobnicate'");
+    check({"--bind", "not-an-ip"}, "bind");
+    check({"--base-url", "ftp://x"}, "base-url");
+    check({"--log-level", "loud"}, "log-level");
+    check({"--config", "/nonexistent/mamute.json"}, "/nonexistent/mamute.json: cannot open");
+    check({"--config", write_temp("unknown.json", R"({"http":{"prot":1}})")}, "http.prot: unknown setting");
+    check({"--config", write_temp("type.json", R"({"http":{"port":"80"}})")}, "http.port: expected an integer");
+    check({"--config", write_temp("range.json", R"({"upstream":{"total_timeout_ms":0}})")},
+          "upstream.total_timeout_ms");
+    check({"--config", write_temp("broken.json", "{")}, "not valid JSON");
+    check({"--config", write_temp("toplevel.json", R"({"sepcs":[]})")}, "sepcs: unknown setting");
+}
+
+TEST_CASE("config: the shipped config file is valid") {
+    auto parsed = parse_command_line({"--config", MAMUTE_SOURCE_DIR "/config/mamute-mcp.json"});
+    REQUIRE(parsed);
+    REQUIRE(parsed->config.specs.size() == 1);
+    CHECK(std::filesystem::exists(parsed->config.specs[0]));
+}

@@ -1,0 +1,267 @@
+// The Streamable HTTP rules and MCP dispatch, driven without sockets.
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_future.hpp>
+#include <boost/json/parse.hpp>
+#include <catch2/catch.hpp>
+#include <set>
+
+#include "mcp/server.hpp"
+
+using namespace mamute;
+namespace json = boost::json;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct Fixture {
+    std::shared_ptr<mcp::SessionIds> sessions = std::make_shared<mcp::SessionIds>("test", 3600s);
+    mcp::Server server;
+
+    Fixture() : server(make_tools(), sessions, config::HttpConfig{}) {}
+
+    static std::shared_ptr<const toolset::Toolset> make_tools() {
+        auto catalog = catalog::load_catalog({MAMUTE_SOURCE_DIR "/spec/mamutecloud.openapi.json"});
+        REQUIRE(catalog);
+        config::UpstreamConfig upstream;
+        return std::make_shared<const toolset::Toolset>(std::make_shared<const catalog::Catalog>(std::move(*catalog)),
+                                                        std::make_shared<const upstream::Client>(upstream), upstream);
+    }
+
+    mcp::HttpReply send(mcp::IncomingHttp request) {
+        boost::asio::io_context io;
+        auto future = boost::asio::co_spawn(io, server.handle(std::move(request)), boost::asio::use_future);
+        io.run();
+        return future.get();
+    }
+
+    static mcp::IncomingHttp post(std::string body, std::optional<std::string> session = std::nullopt) {
+        mcp::IncomingHttp request;
+        request.method = "POST";
+        request.target = "/mcp";
+        request.host = "127.0.0.1:8080";
+        request.accept = "application/json, text/event-stream";
+        request.content_type = "application/json";
+        request.session_id = std::move(session);
+        request.request_id = "test";
+        request.body = std::move(body);
+        return request;
+    }
+
+    std::string initialize(const std::string& version = "2025-11-25") {
+        auto reply = send(post(R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":")" +
+                               version + R"(","capabilities":{},"clientInfo":{"name":"t","version":"1"}}})"));
+        REQUIRE(reply.status == 200);
+        return header(reply, "Mcp-Session-Id");
+    }
+
+    static std::string header(const mcp::HttpReply& reply, std::string_view name) {
+        for (const auto& [key, value] : reply.headers)
+            if (key == name) return value;
+        return {};
+    }
+
+    static json::value body(const mcp::HttpReply& reply) { return json::parse(reply.body); }
+    static std::int64_t error_code(const mcp::HttpReply& reply) {
+        return body(reply).at("error").at("code").as_int64();
+    }
+};
+
+}  // namespace
+
+TEST_CASE("mcp: initialize negotiates the version and issues exactly one session id") {
+    Fixture f;
+    auto reply = f.send(Fixture::post(
+        R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{}}})"));
+    REQUIRE(reply.status == 200);
+    auto result = Fixture::body(reply).at("result");
+    CHECK(result.at("protocolVersion") == "2025-06-18");
+    CHECK(result.at("capabilities").as_object().contains("tools"));
+    CHECK(result.at("serverInfo").at("name") == "mamute-mcp");
+    int session_headers = 0;
+    for (const auto& [name, value] : reply.headers) session_headers += name == "Mcp-Session-Id";
+    CHECK(session_headers == 1);
+
+    for (std::string version : {"2025-11-25", "2025-03-26", "2024-11-05"}) {
+        auto echoed = f.send(Fixture::post(
+            R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":")" + version + R"("}})"));
+        CHECK(Fixture::body(echoed).at("result").at("protocolVersion") == json::value(version));
+    }
+
+    auto unknown = f.send(Fixture::post(
+        R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"1999-01-01"}})"));
+    CHECK(Fixture::body(unknown).at("result").at("protocolVersion") == "2025-11-25");
+
+    auto missing = f.send(Fixture::post(R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{}})"));
+    CHECK(Fixture::error_code(missing) == -32602);
+}
+
+TEST_CASE("mcp: notifications and client responses get 202 with no body") {
+    Fixture f;
+    const auto session = f.initialize();
+    auto reply = f.send(Fixture::post(R"({"jsonrpc":"2.0","method":"notifications/initialized"})", session));
+    CHECK(reply.status == 202);
+    CHECK(reply.body.empty());
+    auto response = f.send(Fixture::post(R"({"jsonrpc":"2.0","id":9,"result":{}})", session));
+    CHECK(response.status == 202);
+    CHECK(response.body.empty());
+}
+
+TEST_CASE("mcp: the session is enforced after initialize") {
+    Fixture f;
+    const auto session = f.initialize();
+    CHECK(f.send(Fixture::post(R"({"jsonrpc":"2.0","id":2,"method":"ping"})")).status == 400);
+    auto unknown = f.send(Fixture::post(R"({"jsonrpc":"2.0","id":2,"method":"ping"})", "deadbeef"));
+    CHECK(unknown.status == 404);
+    CHECK(Fixture::error_code(unknown) == -32001);
+    auto ping = f.send(Fixture::post(R"({"jsonrpc":"2.0","id":2,"method":"ping"})", session));
+    CHECK(ping.status == 200);
+    CHECK(Fixture::body(ping).at("result") == json::object{});
+    CHECK(Fixture::body(ping).at("id") == 2);
+}
+
+TEST_CASE("mcp: DELETE ends the session") {
+    Fixture f;
+    const auto session = f.initialize();
+    mcp::IncomingHttp del = Fixture::post("", session);
+    del.method = "DELETE";
+    CHECK(f.send(del).status == 200);
+    CHECK(f.send(Fixture::post(R"({"jsonrpc":"2.0","id":2,"method":"ping"})", session)).status == 404);
+    CHECK(f.send(del).status == 404);
+    del.session_id.reset();
+    CHECK(f.send(del).status == 400);
+}
+
+TEST_CASE("mcp: GET is 405, other paths are JSON 404s") {
+    Fixture f;
+    auto get = Fixture::post("");
+    get.method = "GET";
+    auto reply = f.send(get);
+    CHECK(reply.status == 405);
+    CHECK(Fixture::header(reply, "Allow").find("POST") != std::string::npos);
+
+    auto oauth = Fixture::post("");
+    oauth.method = "GET";
+    oauth.target = "/.well-known/oauth-authorization-server";
+    auto not_found = f.send(oauth);
+    CHECK(not_found.status == 404);
+    CHECK(Fixture::body(not_found).at("error") == "not_found");
+}
+
+TEST_CASE("mcp: MCP-Protocol-Version is checked; the 2026-07-28 probe gets a 4xx JSON-RPC error") {
+    Fixture f;
+    const auto session = f.initialize();
+    auto request = Fixture::post(R"({"jsonrpc":"2.0","id":2,"method":"ping"})", session);
+    request.protocol_version = "2025-06-18";
+    CHECK(f.send(request).status == 200);
+    request.protocol_version = "2099-01-01";
+    auto bad = f.send(request);
+    CHECK(bad.status == 400);
+    CHECK(Fixture::error_code(bad) == -32600);
+
+    auto probe = Fixture::post(R"({"jsonrpc":"2.0","id":0,"method":"server/discover","params":{}})");
+    probe.protocol_version = "2026-07-28";
+    auto answer = f.send(probe);
+    CHECK(answer.status >= 400);
+    CHECK(answer.status < 500);
+    CHECK(Fixture::body(answer).at("id") == 0);
+    CHECK(Fixture::body(answer).at("error").at("data").at("supported").as_array().size() == 4);
+
+    // A version header on initialize itself is not held against the client.
+    auto init = Fixture::post(R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25"}})");
+    init.protocol_version = "2025-11-25";
+    CHECK(f.send(init).status == 200);
+}
+
+TEST_CASE("mcp: foreign Origin and Host are refused with 403; allowed origins get CORS headers") {
+    Fixture f;
+    auto evil_origin = Fixture::post(R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25"}})");
+    evil_origin.origin = "http://evil.example.com";
+    CHECK(f.send(evil_origin).status == 403);
+
+    auto evil_host = evil_origin;
+    evil_host.origin.reset();
+    evil_host.host = "evil.example.com";
+    CHECK(f.send(evil_host).status == 403);
+
+    auto local = evil_origin;
+    local.origin = "http://localhost:6274";
+    auto reply = f.send(local);
+    CHECK(reply.status == 200);
+    CHECK(Fixture::header(reply, "Access-Control-Allow-Origin") == "http://localhost:6274");
+    CHECK(Fixture::header(reply, "Access-Control-Expose-Headers").find("Mcp-Session-Id") != std::string::npos);
+
+    auto preflight = local;
+    preflight.method = "OPTIONS";
+    preflight.body.clear();
+    auto options = f.send(preflight);
+    CHECK(options.status == 204);
+    CHECK(Fixture::header(options, "Access-Control-Allow-Headers").find("Mcp-Session-Id") != std::string::npos);
+}
+
+TEST_CASE("mcp: JSON-RPC errors carry the right codes") {
+    Fixture f;
+    const auto session = f.initialize();
+    auto parse = f.send(Fixture::post("{not json", session));
+    CHECK(parse.status == 400);
+    CHECK(Fixture::error_code(parse) == -32700);
+
+    auto invalid = f.send(Fixture::post(R"({"id":1,"method":"ping"})", session));
+    CHECK(invalid.status == 400);
+    CHECK(Fixture::error_code(invalid) == -32600);
+
+    auto batch = f.send(Fixture::post(R"([{"jsonrpc":"2.0","id":1,"method":"ping"}])", session));
+    CHECK(batch.status == 400);
+    CHECK(Fixture::error_code(batch) == -32600);
+
+    auto unknown = f.send(Fixture::post(R"({"jsonrpc":"2.0","id":"u","method":"resources/list"})", session));
+    CHECK(unknown.status == 200);
+    CHECK(Fixture::error_code(unknown) == -32601);
+
+    auto bad_call = f.send(Fixture::post(R"({"jsonrpc":"2.0","id":3,"method":"tools/call","params":{}})", session));
+    CHECK(Fixture::error_code(bad_call) == -32602);
+    auto bad_args = f.send(Fixture::post(
+        R"({"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"list-specs","arguments":[1]}})", session));
+    CHECK(Fixture::error_code(bad_args) == -32602);
+
+    auto html = Fixture::post(R"({"jsonrpc":"2.0","id":4,"method":"ping"})", session);
+    html.accept = "text/html";
+    CHECK(f.send(html).status == 406);
+    auto json_only = html;
+    json_only.accept = "application/json";
+    CHECK(f.send(json_only).status == 200);
+    auto text = json_only;
+    text.content_type = "text/plain";
+    CHECK(f.send(text).status == 415);
+}
+
+TEST_CASE("mcp: tools/list gives six tools, each an object schema; an unknown tool is -32602") {
+    Fixture f;
+    const auto session = f.initialize();
+    auto list = Fixture::body(f.send(Fixture::post(R"({"jsonrpc":"2.0","id":5,"method":"tools/list"})", session)));
+    const auto& tools = list.at("result").at("tools").as_array();
+    REQUIRE(tools.size() == 6);
+    std::set<std::string> names;
+    for (const auto& tool : tools) {
+        names.insert(std::string(tool.at("name").as_string()));
+        CHECK(tool.at("inputSchema").at("type") == "object");
+        CHECK_FALSE(tool.at("description").as_string().empty());
+        const bool read_only = tool.at("annotations").at("readOnlyHint").as_bool();
+        CHECK(read_only == (tool.at("name") != "execute-request"));
+    }
+    CHECK(names == std::set<std::string>{"list-specs", "list-endpoints", "search-endpoints", "get-endpoint",
+                                         "get-server-variables", "execute-request"});
+
+    auto cursor = f.send(Fixture::post(R"({"jsonrpc":"2.0","id":5,"method":"tools/list","params":{"cursor":"x"}})", session));
+    CHECK(Fixture::error_code(cursor) == -32602);
+
+    auto unknown = f.send(Fixture::post(
+        R"({"jsonrpc":"2.0","id":6,"method":"tools/call","params":{"name":"no-such-tool","arguments":{}}})", session));
+    CHECK(Fixture::error_code(unknown) == -32602);
+
+    auto specs = Fixture::body(f.send(Fixture::post(
+        R"({"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"list-specs"}})", session)));
+    const auto& content = specs.at("result").at("content").as_array();
+    REQUIRE(content.size() == 1);
+    CHECK(content[0].at("text").as_string().find("MamuteCloud API") != json::string::npos);
+}

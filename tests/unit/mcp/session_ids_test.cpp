@@ -1,0 +1,58 @@
+#include <catch2/catch.hpp>
+
+#include "mcp/session_ids.hpp"
+
+using namespace mamute::mcp;
+using namespace std::chrono_literals;
+
+TEST_CASE("sessions: an issued id verifies and carries the protocol version") {
+    SessionIds ids("secret", 3600s);
+    const auto now = SessionIds::Clock::now();
+    const auto id = ids.issue("2025-06-18", now);
+    for (unsigned char c : id) CHECK((c > 0x20 && c < 0x7f));
+    const auto info = ids.verify(id, now + 10s);
+    REQUIRE(info);
+    CHECK(info->protocol_version == "2025-06-18");
+    CHECK(ids.issue("2025-06-18", now) != id);  // random nonce
+}
+
+TEST_CASE("sessions: forged, tampered, foreign and expired ids are unknown") {
+    SessionIds ids("secret", 3600s);
+    SessionIds other("another secret", 3600s);
+    const auto now = SessionIds::Clock::now();
+    auto id = ids.issue("2025-11-25", now);
+    CHECK_FALSE(ids.verify("", now));
+    CHECK_FALSE(ids.verify("not-a-session", now));
+    CHECK_FALSE(other.verify(id, now));
+    auto tampered = id;
+    tampered[3] = tampered[3] == 'a' ? 'b' : 'a';
+    CHECK_FALSE(ids.verify(tampered, now));
+    CHECK_FALSE(ids.verify(id, now + 3601s));
+    CHECK(ids.verify(id, now + 3599s));
+}
+
+TEST_CASE("sessions: an ended session stays unknown, others live on") {
+    SessionIds ids("secret", 3600s);
+    const auto now = SessionIds::Clock::now();
+    const auto first = ids.issue("2025-11-25", now);
+    const auto second = ids.issue("2025-11-25", now);
+    CHECK(ids.end(first, now));
+    CHECK_FALSE(ids.verify(first, now));
+    CHECK(ids.verify(second, now));
+    CHECK_FALSE(ids.end(first, now));
+    CHECK_FALSE(ids.end("forged", now));
+}
+
+TEST_CASE("sessions: the ended set is bounded") {
+    SessionIds ids("secret", 3600s, 3);
+    const auto now = SessionIds::Clock::now();
+    std::vector<std::string> ended;
+    for (int i = 0; i < 5; ++i) {
+        ended.push_back(ids.issue("2025-11-25", now + std::chrono::seconds(i)));
+        CHECK(ids.end(ended.back(), now + 10s));
+    }
+    // The newest ended ids are still refused; the oldest were forgotten to keep the bound.
+    CHECK_FALSE(ids.verify(ended[4], now + 10s));
+    CHECK_FALSE(ids.verify(ended[3], now + 10s));
+    CHECK(ids.verify(ended[0], now + 10s));
+}
