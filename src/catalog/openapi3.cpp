@@ -1,6 +1,8 @@
 #include "catalog/openapi3.hpp"
 
+#include <algorithm>
 #include <array>
+#include <cctype>
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/string.hpp>

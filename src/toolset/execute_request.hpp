@@ -2,6 +2,8 @@
 // execute-request: validates the call against the spec, builds the request and makes the live call.
 #include <boost/asio/awaitable.hpp>
 #include <boost/json/object.hpp>
+#include <cstddef>
+#include <string>
 
 #include "catalog/catalog.hpp"
 #include "config/config.hpp"
@@ -15,5 +17,16 @@ boost::json::object execute_request_definition();
 boost::asio::awaitable<ToolResult> execute_request(const catalog::Catalog& catalog, const upstream::Client& client,
                                                    const config::UpstreamConfig& config,
                                                    const boost::json::object& args, const CallContext& context);
+
+// The pure halves of execute_request, exposed for tests.
+// {request, status, statusText, headers (a safe subset, lower-case), body}: body is parsed JSON for JSON
+// content types, else UTF-8 text, else {base64, bytes}; cut at max_body_bytes with a "truncated" note.
+// isError when status >= 400. Every forwarded credential value in the text becomes [redacted].
+ToolResult render_response(const upstream::Request& request, const upstream::Response& response,
+                           std::size_t max_body_bytes, const upstream::HeaderList& credentials);
+ToolResult render_failure(const upstream::Request& request, const upstream::Failure& failure,
+                          const upstream::HeaderList& credentials);
+// Replaces each credential value (and the token of "Bearer <token>") with [redacted].
+std::string redact(std::string text, const upstream::HeaderList& credentials);
 
 }  // namespace mamute::toolset

@@ -8,6 +8,7 @@
 #include <map>
 #include <set>
 
+#include "upstream/serialization.hpp"
 #include "upstream/spec_servers.hpp"
 #include "upstream/url_encoding.hpp"
 
@@ -55,12 +56,6 @@ Expected<std::string> check_method(const json::value* value) {
     return method;
 }
 
-// The values of a parameter's array or object, each as text (nested values as JSON).
-std::string item_text(const json::value& value) {
-    if (auto text = scalar_to_string(value)) return *text;
-    return json::serialize(value);
-}
-
 bool is_json_media(std::string_view content_type) {
     const auto media = to_lower(content_type.substr(0, content_type.find(';')));
     return media == "application/json" || (media.size() > 5 && media.ends_with("+json"));
@@ -78,18 +73,37 @@ bool body_required(const Operation& op) {
     return required && required->is_bool() && required->get_bool();
 }
 
-std::string form_encode(const json::object& fields) {
-    std::string out;
-    for (const auto& [name, value] : fields)
-        out += (out.empty() ? "" : "&") + percent_encode(name) + "=" + percent_encode(item_text(value));
+std::vector<std::string> placeholders(std::string_view path) {
+    std::vector<std::string> out;
+    for (auto open = path.find('{'); open != std::string_view::npos; open = path.find('{', open + 1))
+        if (const auto close = path.find('}', open); close != std::string_view::npos)
+            out.emplace_back(path.substr(open + 1, close - open - 1));
     return out;
+}
+
+// A path value from pathParams (serialised by the parameter's style) or typed in a concrete path.
+struct PathValue {
+    json::value value;
+    bool typed_in_path = false;
+};
+
+std::map<std::string, PathValue> from_match(const std::map<std::string, std::string>& decoded) {
+    std::map<std::string, PathValue> out;
+    for (const auto& [name, value] : decoded) out[name] = PathValue{json::string(value), true};
+    return out;
+}
+
+bool is_dot_segment(std::string_view segment) {
+    auto text = to_lower(segment);
+    for (auto at = text.find("%2e"); at != std::string::npos; at = text.find("%2e")) text.replace(at, 3, ".");
+    return text == "." || text == "..";
 }
 
 // What both argument forms produce before the target is chosen.
 struct Draft {
     const Operation* op = nullptr;
     std::string method;
-    std::map<std::string, std::string> path_values;           // decoded
+    std::map<std::string, PathValue> path_values;
     std::vector<std::pair<std::string, std::string>> query;  // already encoded
     std::set<std::string> query_names;                        // decoded names given
     HeaderList headers;                                       // validated agent headers
@@ -174,25 +188,17 @@ struct Draft {
 
     Problem set_path_value(const std::string& name, const json::value& value) {
         if (value.is_null()) return std::nullopt;
-        std::string text;
-        if (auto scalar = scalar_to_string(value)) {
-            text = *scalar;
-        } else if (const auto* array = value.if_array()) {  // style simple
-            for (const auto& item : *array) text += (text.empty() ? "" : ",") + item_text(item);
-        } else {
-            for (const auto& [field, item] : value.get_object())
-                text += (text.empty() ? "" : ",") + std::string(field) + "," + item_text(item);
-        }
-        auto [it, inserted] = path_values.emplace(name, text);
-        if (!inserted && it->second != text)
-            return with_operation(*op, "path parameter '" + name + "' is '" + it->second + "' in the path but '" +
-                                           text + "' in pathParams");
+        auto [it, inserted] = path_values.emplace(name, PathValue{value, false});
+        if (!inserted && item_text(it->second.value) != item_text(value))
+            return with_operation(*op, "path parameter '" + name + "' is '" + item_text(it->second.value) +
+                                           "' in the path but '" + item_text(value) + "' in pathParams");
         return std::nullopt;
     }
 
     // Fills the template; each value is one encoded segment, so it cannot add segments or a query.
     Expected<std::string> fill_path() const {
         std::string out;
+        std::vector<std::pair<std::size_t, std::string>> filled;  // where each parameter's text starts
         const auto& tpl = op->path;
         std::size_t i = 0;
         while (i < tpl.size()) {
@@ -207,11 +213,32 @@ struct Draft {
             const auto found = path_values.find(name);
             if (found == path_values.end())
                 return with_operation(*op, "missing required path parameter '" + name + "'");
-            if (found->second.empty() || found->second == "." || found->second == "..")
-                return with_operation(*op, "refused: path parameter '" + name + "' cannot be '" + found->second +
-                                               "' (it would change which endpoint is called)");
-            out += percent_encode(found->second);
+            const auto text = item_text(found->second.value);
+            if (text.size() > 1 && text.front() == '{' && text.back() == '}' && found->second.value.is_string())
+                return with_operation(*op, "path parameter '" + name + "' still holds the placeholder '" + text +
+                                               "'; put the actual value in the path");
+            if (text.empty())
+                return with_operation(*op, "refused: path parameter '" + name +
+                                               "' cannot be '' (it would change which endpoint is called)");
+            const auto* p = find_param(*op, "path", name);
+            filled.emplace_back(out.size(), name);
+            out += found->second.typed_in_path
+                       ? encode_segment(text)
+                       : serialize_path_param(name, p ? p->style : "simple", p && p->explode, found->second.value);
             i = close + 1;
+        }
+        // A value of "." or ".." (even as %2E) would be resolved away by the server: another endpoint.
+        for (std::size_t at = 0; at < out.size();) {
+            const auto next = std::min(out.find('/', at + 1), out.size());
+            const auto segment = std::string_view(out).substr(at + 1, next - at - 1);
+            if (is_dot_segment(segment)) {
+                std::string name = "?";
+                for (const auto& [start, param] : filled)
+                    if (start > at && start <= next) name = param;
+                return with_operation(*op, "refused: path parameter '" + name + "' cannot be '" + std::string(segment) +
+                                               "' (it would change which endpoint is called)");
+            }
+            at = next;
         }
         return out;
     }
@@ -233,13 +260,18 @@ struct Draft {
         } else if (const auto* text = value->if_string()) {
             body = std::string(*text);
         } else if (to_lower(*content_type).starts_with("application/x-www-form-urlencoded") && value->is_object()) {
-            body = form_encode(value->get_object());
+            body = form_urlencode(value->get_object());
+        } else if (to_lower(*content_type).starts_with("multipart/form-data") && value->is_object()) {
+            auto form = multipart_form(value->get_object());
+            if (!form) return form.error();
+            body = std::move(form->body);
+            content_type = std::move(form->content_type);
         } else if (auto scalar = scalar_to_string(*value)) {
             body = *scalar;
         } else {
             return with_operation(*op, "a body sent as '" + *content_type +
                                            "' must be a string (send the exact text), or an object for "
-                                           "application/x-www-form-urlencoded");
+                                           "application/x-www-form-urlencoded and multipart/form-data");
         }
         return std::nullopt;
     }
@@ -321,6 +353,7 @@ Expected<BuiltRequest> build_structured(const Spec& spec, const json::object& ar
     // A template names the operation directly; a concrete path is matched (literal segments win).
     const auto lower = to_lower(draft.method);
     draft.op = spec.find_operation(lower, path);
+    if (!draft.op && path.find('{') != std::string::npos) return no_operation(spec, draft.method, path);
     if (!draft.op) {
         auto match = spec.match_path(lower, path);
         if (!match) {
@@ -333,14 +366,20 @@ Expected<BuiltRequest> build_structured(const Spec& spec, const json::object& ar
         }
         if (!match) return no_operation(spec, draft.method, path);
         draft.op = match->operation;
-        draft.path_values = match->path_params;
+        draft.path_values = from_match(match->path_params);
     }
     const Operation& op = *draft.op;
+
+    // "/cdn/resource/{resourceId}" names the same operation as "/cdn/resource/{id}": map names by position.
+    std::map<std::string, std::string> renamed;
+    if (const auto given = placeholders(path), declared = placeholders(op.path); given.size() == declared.size())
+        for (std::size_t i = 0; i < given.size(); ++i) renamed[given[i]] = declared[i];
 
     if (const auto* params = args.if_contains("pathParams"); params && !params->is_null()) {
         if (!params->is_object()) return with_operation(op, "'pathParams' must be an object of name -> value");
         for (const auto& [name, value] : params->get_object()) {
-            const std::string key(name);
+            std::string key(name);
+            if (auto found = renamed.find(key); found != renamed.end()) key = found->second;
             if (op.path.find("{" + key + "}") == std::string::npos)
                 return with_operation(op, "unknown path parameter '" + key + "'; known path parameters: " + param_names(op, "path"));
             if (auto problem = draft.set_path_value(key, value)) return *problem;
@@ -398,6 +437,8 @@ Expected<BuiltRequest> build_har(const Spec& spec, const json::value& har_value,
     draft.method = *method;
     const auto* url_arg = har->if_contains("url");
     if (!url_arg || !url_arg->is_string()) return make_error("harRequest.url is required: the absolute URL to call");
+    if (std::string_view(url_arg->get_string()).find('{') != std::string_view::npos)
+        return make_error("harRequest.url still contains a {placeholder}: substitute the actual values");
     auto url = parse_http_url(url_arg->get_string());
     if (!url) return url.error();
 
@@ -431,7 +472,7 @@ Expected<BuiltRequest> build_har(const Spec& spec, const json::value& har_value,
         if (auto match = spec.match_path(lower, remainder)) {
             chosen = candidate;
             draft.op = match->operation;
-            draft.path_values = match->path_params;
+            draft.path_values = from_match(match->path_params);
             break;
         }
     }
@@ -450,8 +491,24 @@ Expected<BuiltRequest> build_har(const Spec& spec, const json::value& har_value,
                                          return draft.add_header(name, value);
                                      }))
         return *problem;
-    if (const auto* cookies = har->if_contains("cookies"); cookies && cookies->is_array() && !cookies->get_array().empty())
-        return make_error("harRequest.cookies is not supported; send a Cookie header in harRequest.headers");
+    std::string cookie;
+    if (auto problem = for_each_pair(har->if_contains("cookies"), "cookies",
+                                     [&](const std::string& name, const std::string& value) -> Problem {
+                                         if (!is_valid_header_name(name) || value.find(';') != std::string::npos ||
+                                             !is_valid_header_value(value))
+                                             return make_error("refused: cookie '" + name + "' has an invalid name or value");
+                                         cookie += (cookie.empty() ? "" : "; ") + name + "=" + value;
+                                         return std::nullopt;
+                                     }))
+        return *problem;
+    if (!cookie.empty()) {  // joins a Cookie header the agent may also have sent
+        auto existing = std::find_if(draft.headers.begin(), draft.headers.end(),
+                                     [](const auto& h) { return iequals(h.first, "cookie"); });
+        if (existing != draft.headers.end())
+            existing->second += "; " + cookie;
+        else
+            draft.headers.emplace_back("Cookie", cookie);
+    }
 
     if (const auto* post = har->if_contains("postData"); post && !post->is_null()) {
         const auto* post_object = post->if_object();
@@ -464,16 +521,34 @@ Expected<BuiltRequest> build_har(const Spec& spec, const json::value& har_value,
             draft.body = std::string(text->get_string());  // already the exact body: sent as-is
             if (!draft.content_type) draft.content_type = "application/octet-stream";
         } else if (const auto* params = post_object->if_contains("params"); params && params->is_array()) {
+            // HAR form fields: {name, value} or, in multipart, {name, fileName, contentType, value}.
             json::object fields;
-            if (auto problem = for_each_pair(params, "postData.params", [&](const std::string& n, const std::string& v) {
-                    fields[n] = v;
-                    return Problem{};
-                }))
-                return *problem;
-            if (!draft.content_type || !to_lower(*draft.content_type).starts_with("application/x-www-form-urlencoded"))
-                return make_error("harRequest.postData.params is only supported for application/x-www-form-urlencoded; "
-                                  "send other bodies as postData.text");
-            draft.body = form_encode(fields);
+            for (const auto& item : params->get_array()) {
+                const auto* field = item.if_object();
+                const auto* name = field ? field->if_contains("name") : nullptr;
+                if (!name || !name->is_string()) return make_error("harRequest.postData.params entries need a name");
+                const auto* value = field->if_contains("value");
+                const auto text = value ? scalar_to_string(*value).value_or("") : std::string();
+                if (const auto* file = field->if_contains("fileName"); file && file->is_string()) {
+                    json::object part{{"filename", *file}, {"content", text}};
+                    if (const auto* type = field->if_contains("contentType"); type && type->is_string()) part["contentType"] = *type;
+                    fields[name->get_string()] = std::move(part);
+                } else {
+                    fields[name->get_string()] = text;
+                }
+            }
+            const auto type = to_lower(draft.content_type.value_or(""));
+            if (type.starts_with("multipart/form-data")) {
+                auto form = multipart_form(fields);
+                if (!form) return form.error();
+                draft.body = std::move(form->body);
+                draft.content_type = std::move(form->content_type);
+            } else if (type.starts_with("application/x-www-form-urlencoded")) {
+                draft.body = form_urlencode(fields);
+            } else {
+                return make_error("harRequest.postData.params needs mimeType application/x-www-form-urlencoded or "
+                                  "multipart/form-data; send other bodies as postData.text");
+            }
         }
     }
     if (!draft.body)

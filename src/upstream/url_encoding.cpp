@@ -130,7 +130,7 @@ Expected<ParsedUrl> parse_http_url(std::string_view url) {
     if (u.has_userinfo()) return make_error("refused: URLs with user information (user:password@) are not allowed");
     switch (u.host_type()) {
         case boost::urls::host_type::name: {
-            const std::string host = u.encoded_host();
+            const std::string host(u.encoded_host());
             if (host.empty() || host.find('%') != std::string::npos)
                 return make_error("refused: '" + host + "' is not a valid host name");
             out.origin.host = to_lower(host);
@@ -150,8 +150,8 @@ Expected<ParsedUrl> parse_http_url(std::string_view url) {
         if (u.port().empty() || u.port_number() == 0) return make_error("'" + std::string(url) + "' has an invalid port");
         out.origin.port = u.port_number();
     }
-    out.path = u.encoded_path();
-    if (u.has_query()) out.query = u.encoded_query();
+    out.path = std::string(u.encoded_path());
+    if (u.has_query()) out.query = std::string(u.encoded_query());
     return out;
 }
 

@@ -1,0 +1,265 @@
+#include "toolset/execute_request.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <chrono>
+
+#include "common/log.hpp"
+#include "upstream/request_builder.hpp"
+#include "upstream/url_encoding.hpp"
+
+namespace mamute::toolset {
+
+namespace json = boost::json;
+namespace asio = boost::asio;
+using upstream::HeaderList;
+
+namespace {
+
+constexpr const char* description = R"(Make a live call to an API described by a loaded spec.
+The call is checked against the spec first (operation, path/query/header parameters, request body) and is only sent to the spec's own servers (or the base URL mamute-mcp was started with); anything else is refused and nothing is sent.
+Credentials: the X-API-Key and Authorization headers of this MCP connection are forwarded with the call and win over headers given here. Never put keys in the arguments.
+
+Two argument forms (use one):
+1. Structured: {"method": "GET", "path": "/cdn/resource/{id}", "pathParams": {"id": "42"}, "query": {"limit": 10}}
+   path may also be concrete ("/cdn/resource/42"). body is any JSON value, sent as application/json unless contentType says otherwise: then give the exact text as a string, or an object for application/x-www-form-urlencoded and multipart/form-data (a file field as {"filename": "index.html", "content": "<h1>hi</h1>", "contentType": "text/html"}).
+2. HAR, as ReadMe's MCP servers take it: {"harRequest": {"method": "POST", "url": "https://api.mamutecloud.com/security/apikey", "headers": [{"name": "content-type", "value": "application/json"}], "postData": {"mimeType": "application/json", "text": "{\"name\": \"deploy-key\"}"}}}
+
+title picks the spec when several are loaded (see list-specs); get-endpoint shows an operation's parameters.
+Result: JSON {request, status, statusText, headers, body}; status >= 400 comes back with isError. Large bodies are cut and say so.)";
+
+// Response headers worth an agent's attention; the rest is noise or could carry cookies.
+bool keep_header(const std::string& name) {
+    static constexpr std::string_view exact[] = {"content-type", "location", "retry-after", "x-request-id", "request-id", "etag"};
+    for (auto wanted : exact)
+        if (name == wanted) return true;
+    return name.starts_with("x-ratelimit-") || name.starts_with("ratelimit");
+}
+
+bool is_json_media(std::string_view content_type) {
+    const auto media = upstream::to_lower(content_type.substr(0, content_type.find(';')));
+    const auto trimmed = media.substr(0, media.find_last_not_of(" \t") + 1);
+    return trimmed == "application/json" || trimmed.ends_with("+json");
+}
+
+// Strict UTF-8: no overlong forms, no surrogates, nothing above U+10FFFF.
+bool is_valid_utf8(std::string_view text) {
+    std::size_t i = 0;
+    while (i < text.size()) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        std::size_t length = 0;
+        unsigned char low = 0x80, high = 0xBF;
+        if (c < 0x80) { ++i; continue; }
+        if (c >= 0xC2 && c <= 0xDF) length = 1;
+        else if (c == 0xE0) { length = 2; low = 0xA0; }
+        else if (c == 0xED) { length = 2; high = 0x9F; }
+        else if (c >= 0xE1 && c <= 0xEF) length = 2;
+        else if (c == 0xF0) { length = 3; low = 0x90; }
+        else if (c == 0xF4) { length = 3; high = 0x8F; }
+        else if (c >= 0xF1 && c <= 0xF3) length = 3;
+        else return false;
+        if (i + length >= text.size()) return false;  // character cut short
+        for (std::size_t k = 1; k <= length; ++k) {
+            const auto next = static_cast<unsigned char>(text[i + k]);
+            if (next < (k == 1 ? low : 0x80) || next > (k == 1 ? high : 0xBF)) return false;
+        }
+        i += length + 1;
+    }
+    return true;
+}
+
+// Cuts valid UTF-8 at most `limit` bytes long without splitting a character.
+std::string_view utf8_prefix(std::string_view text, std::size_t limit) {
+    if (text.size() <= limit) return text;
+    std::size_t end = limit;
+    while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+    return text.substr(0, end);
+}
+
+std::string base64(std::string_view data) {
+    static constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    std::string out;
+    out.reserve((data.size() + 2) / 3 * 4);
+    for (std::size_t i = 0; i < data.size(); i += 3) {
+        std::uint32_t chunk = static_cast<unsigned char>(data[i]) << 16;
+        if (i + 1 < data.size()) chunk |= static_cast<unsigned char>(data[i + 1]) << 8;
+        if (i + 2 < data.size()) chunk |= static_cast<unsigned char>(data[i + 2]);
+        out += alphabet[(chunk >> 18) & 63];
+        out += alphabet[(chunk >> 12) & 63];
+        out += i + 1 < data.size() ? alphabet[(chunk >> 6) & 63] : '=';
+        out += i + 2 < data.size() ? alphabet[chunk & 63] : '=';
+    }
+    return out;
+}
+
+std::string truncation_note(std::size_t shown, std::size_t total) {
+    return "showing " + std::to_string(shown) + " of " + std::to_string(total) + " bytes";
+}
+
+std::string_view kind_name(upstream::FailureKind kind) {
+    switch (kind) {
+        case upstream::FailureKind::resolve: return "resolve";
+        case upstream::FailureKind::connect: return "connect";
+        case upstream::FailureKind::tls: return "tls";
+        case upstream::FailureKind::timeout: return "timeout";
+        case upstream::FailureKind::send: return "send";
+        case upstream::FailureKind::receive: return "receive";
+        case upstream::FailureKind::too_large: return "too_large";
+        case upstream::FailureKind::protocol: return "protocol";
+        case upstream::FailureKind::refused: return "refused";
+    }
+    return "unknown";
+}
+
+std::string request_line(const upstream::Request& request) {
+    return request.method + " " + request.origin.to_string() + request.target;
+}
+
+std::string path_of(const std::string& target) { return target.substr(0, target.find('?')); }
+
+}  // namespace
+
+json::object execute_request_definition() {
+    const json::object pair_list{
+        {"type", "array"},
+        {"items", json::object{{"type", "object"},
+                               {"properties", json::object{{"name", json::object{{"type", "string"}}},
+                                                           {"value", json::object{{"type", "string"}}}}},
+                               {"required", json::array{"name", "value"}}}}};
+    json::object properties{
+        {"title", json::object{{"type", "string"}, {"description", "Spec title (list-specs); optional when one spec is loaded"}}},
+        {"method", json::object{{"type", "string"}, {"description", "Structured form: HTTP method, e.g. GET, POST"}}},
+        {"path", json::object{{"type", "string"},
+                              {"description", "Structured form: the spec path (/cdn/resource/{id}) or a concrete path "
+                                              "(/cdn/resource/42), without the server URL"}}},
+        {"pathParams", json::object{{"type", "object"}, {"description", "Values for {placeholders} in path"}}},
+        {"query", json::object{{"type", "object"},
+                               {"description", "Query parameters: name -> value (arrays for repeated values)"}}},
+        {"headers", json::object{{"type", "object"}, {"description", "Extra request headers: name -> value"}}},
+        {"body", json::object{{"description", "Request body: any JSON value (sent as application/json unless contentType "
+                                              "says otherwise, then a string sent as-is)"}}},
+        {"contentType", json::object{{"type", "string"}, {"description", "Media type of body; default from the spec"}}},
+        {"harRequest",
+         json::object{{"type", "object"},
+                      {"description", "HAR form (instead of method/path/...): the request with an absolute URL on one "
+                                      "of the spec's servers"},
+                      {"properties", json::object{{"method", json::object{{"type", "string"}}},
+                                                  {"url", json::object{{"type", "string"}}},
+                                                  {"headers", pair_list},
+                                                  {"queryString", pair_list},
+                                                  {"postData", json::object{{"type", "object"},
+                                                                            {"properties", json::object{
+                                                                                {"mimeType", json::object{{"type", "string"}}},
+                                                                                {"text", json::object{{"type", "string"}}}}}}}}},
+                      {"required", json::array{"method", "url"}}}}};
+    return json::object{
+        {"name", "execute-request"},
+        {"title", "Execute an API request"},
+        {"description", description},
+        {"inputSchema", json::object{{"type", "object"}, {"properties", std::move(properties)}}},
+        {"annotations", json::object{{"title", "Execute an API request"},
+                                     {"readOnlyHint", false},
+                                     {"destructiveHint", true},
+                                     {"idempotentHint", false},
+                                     {"openWorldHint", true}}}};
+}
+
+std::string redact(std::string text, const HeaderList& credentials) {
+    std::vector<std::string> secrets;
+    for (const auto& [name, value] : credentials) {
+        secrets.push_back(value);
+        if (const auto space = value.find(' '); space != std::string::npos) secrets.push_back(value.substr(space + 1));
+    }
+    for (auto secret : secrets) {
+        // Short values would blank out ordinary text; real keys and tokens are far longer.
+        if (secret.size() < 4) continue;
+        const auto escaped = json::serialize(json::string(secret));  // as it appears inside JSON text
+        for (const auto& needle : {secret, escaped.substr(1, escaped.size() - 2)}) {
+            for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 10))
+                text.replace(at, needle.size(), "[redacted]");
+        }
+    }
+    return text;
+}
+
+ToolResult render_response(const upstream::Request& request, const upstream::Response& response,
+                           std::size_t max_body_bytes, const HeaderList& credentials) {
+    json::object headers;
+    std::string content_type;
+    for (const auto& [name, value] : response.headers) {
+        auto lower = upstream::to_lower(name);
+        if (lower == "content-type") content_type = value;
+        if (keep_header(lower)) headers[lower] = value;
+    }
+    json::object out{{"request", request_line(request)},
+                     {"status", response.status},
+                     {"statusText", response.reason},
+                     {"headers", std::move(headers)}};
+    const auto& body = response.body;
+    bool rendered = false;
+    if (is_json_media(content_type) && !body.empty()) {
+        json::error_code ec;
+        auto parsed = json::parse(body, ec);
+        if (!ec && json::serialize(parsed).size() <= max_body_bytes) {
+            out["body"] = std::move(parsed);
+            rendered = true;
+        }
+    }
+    if (!rendered && is_valid_utf8(body)) {
+        const auto shown = utf8_prefix(body, max_body_bytes);
+        out["body"] = shown;
+        if (shown.size() < body.size()) out["truncated"] = truncation_note(shown.size(), body.size());
+    } else if (!rendered) {
+        const auto shown = std::string_view(body).substr(0, max_body_bytes / 4 * 3);  // base64 grows by 4/3
+        out["body"] = json::object{{"base64", base64(shown)}, {"bytes", body.size()}};
+        if (shown.size() < body.size()) out["truncated"] = truncation_note(shown.size(), body.size());
+    }
+    if ((response.status == 401 || response.status == 403) && credentials.empty())
+        out["note"] = "no credentials were forwarded: add an X-API-Key or Authorization header to the MCP connection";
+    auto result = text_result(redact(json::serialize(out), credentials));
+    result.is_error = response.status >= 400;
+    return result;
+}
+
+ToolResult render_failure(const upstream::Request& request, const upstream::Failure& failure,
+                          const HeaderList& credentials) {
+    const json::object out{{"request", request_line(request)},
+                           {"error", failure.message},
+                           {"kind", kind_name(failure.kind)}};
+    return error_result(redact(json::serialize(out), credentials));
+}
+
+asio::awaitable<ToolResult> execute_request(const catalog::Catalog& catalog, const upstream::Client& client,
+                                            const config::UpstreamConfig& config, const json::object& args,
+                                            const CallContext& context) {
+    auto logger = log::get("upstream");
+    std::string title;
+    if (const auto* value = args.if_contains("title"); value && !value->is_null()) {
+        if (!value->is_string()) co_return error_result("'title' must be a string (see list-specs)");
+        title = value->get_string();
+    }
+    auto spec = catalog.find(title);
+    if (!spec) co_return error_result(redact(spec.error().message, context.credentials));
+
+    auto built = upstream::build_request(**spec, args, context.credentials, config.base_url);
+    if (!built) {
+        logger->debug("[{}] execute-request not sent: invalid arguments", context.request_id);
+        co_return error_result(redact(built.error().message, context.credentials));
+    }
+    // Only what identifies the call: never header values, query strings or bodies.
+    const auto method = built->request.method;
+    const auto origin = built->request.origin.to_string();
+    const auto path = built->operation ? built->operation->path : path_of(built->request.target);
+    const auto request = built->request;  // kept for the result text; the client takes its own copy
+    auto response = co_await client.send(std::move(built->request));
+    if (!response) {
+        logger->warn("[{}] {} {} {} failed ({}): {}", context.request_id, method, origin, path,
+                     kind_name(response.error().kind), redact(response.error().message, context.credentials));
+        co_return render_failure(request, response.error(), context.credentials);
+    }
+    logger->info("[{}] {} {} {} -> {} in {} ms", context.request_id, method, origin, path, response->status,
+                 std::chrono::duration_cast<std::chrono::milliseconds>(response->elapsed).count());
+    co_return render_response(request, *response, config.max_result_body_bytes, context.credentials);
+}
+
+}  // namespace mamute::toolset

@@ -1,0 +1,251 @@
+#include "upstream/client.hpp"
+
+#include <openssl/ssl.h>
+#include <openssl/x509_vfy.h>
+
+#include <algorithm>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/experimental/concurrent_channel.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <memory>
+#include <stdexcept>
+
+#include "upstream/url_encoding.hpp"
+
+namespace mamute::upstream {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace ssl = asio::ssl;
+using tcp = asio::ip::tcp;
+using boost::system::error_code;
+using Clock = std::chrono::steady_clock;
+using Result = Expected<Response, Failure>;
+
+namespace {
+
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+constexpr std::size_t max_header_bytes = 64 * 1024;
+// A peer that never answers our close_notify must not hold the result back for long.
+constexpr auto tls_shutdown_grace = std::chrono::milliseconds(1000);
+
+// Deadlines for one call: every operation gets what is left of the total budget.
+struct Budget {
+    Clock::time_point start = Clock::now();
+    Clock::time_point deadline;
+    std::chrono::milliseconds total;
+
+    explicit Budget(std::chrono::milliseconds total_timeout) : deadline(start + total_timeout), total(total_timeout) {}
+    Clock::duration remaining() const { return std::max(deadline - Clock::now(), Clock::duration::zero()); }
+};
+
+std::string host_port(const Origin& origin) {
+    const bool ipv6 = origin.host.find(':') != std::string::npos;
+    return (ipv6 ? "[" + origin.host + "]" : origin.host) + ":" + std::to_string(origin.port);
+}
+
+std::string host_header(const Origin& origin) {
+    const bool ipv6 = origin.host.find(':') != std::string::npos;
+    std::string out = ipv6 ? "[" + origin.host + "]" : origin.host;
+    if (origin.port != default_port(origin.scheme)) out += ":" + std::to_string(origin.port);
+    return out;
+}
+
+Failure timeout(std::chrono::milliseconds after, const std::string& what) {
+    return {FailureKind::timeout, "timed out after " + std::to_string(after.count()) + " ms " + what};
+}
+
+// The request came from our builder, but the client is the last line against header injection.
+std::optional<Failure> check_request(const Request& request) {
+    auto refuse = [](std::string why) { return Failure{FailureKind::refused, std::move(why)}; };
+    if (request.origin.scheme != "http" && request.origin.scheme != "https")
+        return refuse("scheme '" + request.origin.scheme + "' is not supported");
+    if (request.origin.host.empty() || request.origin.port == 0) return refuse("request has no host or port");
+    if (!is_valid_header_name(request.method)) return refuse("'" + request.method + "' is not a valid method");
+    if (request.target.empty() || request.target.front() != '/' ||
+        std::any_of(request.target.begin(), request.target.end(),
+                    [](unsigned char c) { return c <= 0x20 || c == 0x7F; }))
+        return refuse("the request target is not a valid origin-form path");
+    for (const auto& [name, value] : request.headers)
+        if (!is_valid_header_name(name) || !is_valid_header_value(value))
+            return refuse("header '" + name + "' is malformed (invalid name, or CR/LF/NUL in its value)");
+    return std::nullopt;
+}
+
+bool owned_by_client(std::string_view name) {
+    for (std::string_view owned : {"host", "content-length", "transfer-encoding", "connection", "user-agent"})
+        if (iequals(name, owned)) return true;
+    return false;
+}
+
+using Endpoints = std::vector<tcp::endpoint>;
+
+// getaddrinfo cannot be cancelled, so the lookup completes into a channel that a deadline timer
+// can also complete: a hung DNS server costs a resolver thread for a while, never the call's budget.
+asio::awaitable<std::pair<error_code, Endpoints>> resolve(const Origin& origin, Clock::time_point deadline) {
+    auto executor = co_await asio::this_coro::executor;
+    error_code ec;
+    if (auto address = asio::ip::make_address(origin.host, ec); !ec)
+        co_return std::pair{error_code{}, Endpoints{tcp::endpoint(address, origin.port)}};
+
+    using Channel = asio::experimental::concurrent_channel<void(error_code, Endpoints)>;
+    auto channel = std::make_shared<Channel>(executor, 1);
+    auto resolver = std::make_shared<tcp::resolver>(executor);
+    resolver->async_resolve(origin.host, std::to_string(origin.port),
+                            [channel, resolver](error_code ec, const tcp::resolver::results_type& results) {
+                                Endpoints endpoints;
+                                for (const auto& entry : results) endpoints.push_back(entry.endpoint());
+                                channel->try_send(ec, std::move(endpoints));
+                            });
+    asio::steady_timer timer(executor, deadline);
+    timer.async_wait([channel](error_code ec) {
+        if (!ec) channel->try_send(beast::error::timeout, Endpoints{});
+    });
+    auto [result_ec, endpoints] = co_await channel->async_receive(use_tuple);
+    timer.cancel();
+    co_return std::pair{result_ec, std::move(endpoints)};
+}
+
+std::string tls_error_text(SSL* ssl, const error_code& ec) {
+    if (const long verify = SSL_get_verify_result(ssl); verify != X509_V_OK)
+        return std::string("certificate verify failed (") + X509_verify_cert_error_string(verify) + ")";
+    return ec.message();
+}
+
+Failure read_failure(const error_code& ec, const std::string& origin, const Budget& budget, std::size_t limit) {
+    if (ec == beast::error::timeout) return timeout(budget.total, "waiting for the response from " + origin);
+    if (ec == http::error::body_limit) return {FailureKind::too_large, "response larger than " + std::to_string(limit) + " bytes"};
+    if (ec == http::error::header_limit)
+        return {FailureKind::too_large, "response headers larger than " + std::to_string(max_header_bytes) + " bytes"};
+    if (ec == http::error::end_of_stream || ec == asio::error::eof)
+        return {FailureKind::receive, origin + " closed the connection before a complete response"};
+    if (ec.category() == http::make_error_code(http::error::bad_version).category())
+        return {FailureKind::protocol, "invalid HTTP response from " + origin + ": " + ec.message()};
+    return {FailureKind::receive, "reading the response from " + origin + " failed: " + ec.message()};
+}
+
+// Writes the request and reads one final response; the stream is plain TCP or TLS.
+template <class Stream>
+asio::awaitable<Result> exchange(Stream& stream, const http::request<http::string_body>& message, const Request& request,
+                                 const Budget& budget, std::size_t body_limit) {
+    const auto origin = request.origin.to_string();
+    auto& tcp_layer = beast::get_lowest_layer(stream);
+    tcp_layer.expires_after(budget.remaining());
+    if (auto [ec, n] = co_await http::async_write(stream, message, use_tuple); ec) {
+        if (ec == beast::error::timeout) co_return timeout(budget.total, "sending the request to " + origin);
+        co_return Failure{FailureKind::send, "sending the request to " + origin + " failed: " + ec.message()};
+    }
+    beast::flat_buffer buffer;
+    for (int interim = 0; interim < 8; ++interim) {  // skip 1xx interim responses (103 Early Hints, ...)
+        http::response_parser<http::string_body> parser;
+        parser.body_limit(body_limit);
+        parser.header_limit(max_header_bytes);
+        if (request.method == "HEAD") parser.skip(true);  // a HEAD response has no body, whatever it says
+        tcp_layer.expires_after(budget.remaining());
+        auto [ec, n] = co_await http::async_read(stream, buffer, parser, use_tuple);
+        if (ec == ssl::error::stream_truncated && parser.is_header_done()) {
+            // A TLS peer that closed without close_notify: fine if the body was delimited by the close.
+            error_code eof_ec;
+            parser.put_eof(eof_ec);
+            if (!eof_ec && parser.is_done()) ec = {};
+        }
+        if (ec) co_return read_failure(ec, origin, budget, body_limit);
+        auto& response = parser.get();
+        if (response.result_int() / 100 == 1 && response.result_int() != 101) continue;
+        Response out;
+        out.status = response.result_int();
+        out.reason = std::string(response.reason());
+        for (const auto& field : response) out.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+        out.body = std::move(response.body());
+        out.elapsed = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - budget.start);
+        co_return out;
+    }
+    co_return Failure{FailureKind::protocol, origin + " sent too many interim (1xx) responses"};
+}
+
+}  // namespace
+
+Client::Client(const config::UpstreamConfig& config) : config_(config), tls_(ssl::context::tls_client) {
+    error_code ec;
+    tls_.set_default_verify_paths(ec);  // a missing system store is not fatal: ca_file may be enough
+    if (!config_.ca_file.empty()) {
+        tls_.load_verify_file(config_.ca_file, ec);
+        if (ec) throw std::runtime_error("cannot load CA file '" + config_.ca_file + "': " + ec.message());
+    }
+    tls_.set_verify_mode(ssl::verify_peer);
+    SSL_CTX_set_min_proto_version(tls_.native_handle(), TLS1_2_VERSION);
+}
+
+asio::awaitable<Result> Client::send(Request request) const {
+    if (auto refused = check_request(request)) co_return *refused;
+    const Budget budget(config_.total_timeout);
+    const auto origin = request.origin.to_string();
+    auto executor = co_await asio::this_coro::executor;
+
+    auto [resolve_ec, endpoints] = co_await resolve(request.origin, budget.deadline);
+    if (resolve_ec == beast::error::timeout) co_return timeout(budget.total, "resolving " + request.origin.host);
+    if (resolve_ec || endpoints.empty())
+        co_return Failure{FailureKind::resolve, "cannot resolve host '" + request.origin.host + "': " +
+                                                    (resolve_ec ? resolve_ec.message() : "no addresses")};
+
+    beast::tcp_stream tcp_stream(executor);
+    const bool connect_limited = config_.connect_timeout < budget.remaining();
+    tcp_stream.expires_after(connect_limited ? Clock::duration(config_.connect_timeout) : budget.remaining());
+    if (auto [ec, endpoint] = co_await tcp_stream.async_connect(endpoints, use_tuple); ec) {
+        if (ec == beast::error::timeout)
+            co_return timeout(connect_limited ? config_.connect_timeout : budget.total, "connecting to " + origin);
+        co_return Failure{FailureKind::connect, "cannot connect to " + origin + ": " + ec.message()};
+    }
+
+    http::request<http::string_body> message;
+    message.version(11);
+    message.method_string(request.method);
+    message.target(request.target);
+    message.set(http::field::host, host_header(request.origin));
+    message.set(http::field::user_agent, "mamute-mcp/" MAMUTE_VERSION);
+    for (const auto& [name, value] : request.headers)
+        if (!owned_by_client(name)) message.insert(name, value);
+    message.set(http::field::connection, "close");  // one connection per call until pooling lands
+    message.body() = std::move(request.body);
+    message.prepare_payload();
+
+    if (request.origin.scheme == "http")
+        co_return co_await exchange(tcp_stream, message, request, budget, config_.max_response_bytes);
+
+    beast::ssl_stream<beast::tcp_stream> tls_stream(std::move(tcp_stream), tls_);
+    SSL* ssl_handle = tls_stream.native_handle();
+    error_code address_ec;
+    [[maybe_unused]] const auto address = asio::ip::make_address(request.origin.host, address_ec);
+    const bool ip_literal = !address_ec;
+    // Beast's example checks neither: SNI for names only (RFC 6066), and the name or IP must match.
+    X509_VERIFY_PARAM* param = SSL_get0_param(ssl_handle);
+    X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+    const bool configured = ip_literal ? X509_VERIFY_PARAM_set1_ip_asc(param, request.origin.host.c_str()) == 1
+                                       : (SSL_set_tlsext_host_name(ssl_handle, request.origin.host.c_str()) == 1 &&
+                                          X509_VERIFY_PARAM_set1_host(param, request.origin.host.c_str(), 0) == 1);
+    if (!configured)
+        co_return Failure{FailureKind::tls, "cannot set up certificate checks for host '" + request.origin.host + "'"};
+
+    beast::get_lowest_layer(tls_stream).expires_after(budget.remaining());
+    if (auto [handshake_ec] = co_await tls_stream.async_handshake(ssl::stream_base::client, use_tuple); handshake_ec) {
+        if (handshake_ec == beast::error::timeout) co_return timeout(budget.total, "in the TLS handshake with " + origin);
+        co_return Failure{FailureKind::tls, "TLS handshake with " + host_port(request.origin) +
+                                                " failed: " + tls_error_text(ssl_handle, handshake_ec)};
+    }
+    auto result = co_await exchange(tls_stream, message, request, budget, config_.max_response_bytes);
+    if (!result) co_return result;  // the stream may be mid-message: just close it
+    // Polite close_notify; its errors (stream_truncated, eof, timeout) change nothing about the result.
+    beast::get_lowest_layer(tls_stream).expires_after(std::min<Clock::duration>(budget.remaining(), tls_shutdown_grace));
+    co_await tls_stream.async_shutdown(use_tuple);
+    co_return result;
+}
+
+}  // namespace mamute::upstream

@@ -1,0 +1,214 @@
+#include "toolset/execute_request.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/json/parse.hpp>
+#include <catch2/catch.hpp>
+
+#include "../upstream/spec_fixture.hpp"
+
+namespace asio = boost::asio;
+namespace http = boost::beast::http;
+namespace json = boost::json;
+using namespace mamute;
+using namespace mamute::toolset;
+
+namespace {
+
+upstream::Request sample_request() {
+    return upstream::Request{upstream::Origin{"https", "api.mamutecloud.com", 443}, "GET", "/cdn/resource/42", {}, {}};
+}
+
+upstream::Response response(unsigned status, std::string content_type, std::string body, upstream::HeaderList extra = {}) {
+    upstream::Response r;
+    r.status = status;
+    r.reason = status == 200 ? "OK" : status == 404 ? "Not Found" : "Unauthorized";
+    r.headers = {{"Content-Type", std::move(content_type)}, {"Set-Cookie", "session=abc"}, {"Server", "nginx"}};
+    r.headers.insert(r.headers.end(), extra.begin(), extra.end());
+    r.body = std::move(body);
+    return r;
+}
+
+std::string text_of(const ToolResult& result) {
+    REQUIRE(result.content.size() == 1);
+    return std::string(result.content[0].as_object().at("text").as_string());
+}
+
+json::object rendered(const upstream::Response& r, std::size_t max = 64 * 1024, const upstream::HeaderList& credentials = {}) {
+    return json::parse(text_of(render_response(sample_request(), r, max, credentials))).as_object();
+}
+
+}  // namespace
+
+TEST_CASE("execute-request definition", "[toolset][execute]") {
+    const auto tool = execute_request_definition();
+    CHECK(tool.at("name") == "execute-request");
+    CHECK_THAT(std::string(tool.at("description").as_string()), Catch::Contains("harRequest") && Catch::Contains("X-API-Key"));
+    const auto& schema = tool.at("inputSchema").as_object();
+    CHECK(schema.at("type") == "object");
+    for (const auto* name : {"title", "method", "path", "pathParams", "query", "headers", "body", "contentType", "harRequest"})
+        CHECK(schema.at("properties").as_object().contains(name));
+    const auto& annotations = tool.at("annotations").as_object();
+    CHECK(annotations.at("readOnlyHint") == false);
+    CHECK(annotations.at("destructiveHint") == true);
+    CHECK(annotations.at("idempotentHint") == false);
+    CHECK(annotations.at("openWorldHint") == true);
+}
+
+TEST_CASE("render: JSON bodies are parsed, headers filtered", "[toolset][execute]") {
+    auto out = rendered(response(200, "application/json; charset=utf-8", R"({"id": 42, "name": "site"})",
+                                 {{"X-RateLimit-Remaining", "99"}, {"ETag", "\"v1\""}, {"Location", "/x"}}));
+    CHECK(out.at("status") == 200);
+    CHECK(out.at("statusText") == "OK");
+    CHECK(out.at("request") == "GET https://api.mamutecloud.com/cdn/resource/42");
+    CHECK(out.at("body") == json::parse(R"({"id": 42, "name": "site"})"));
+    const auto& headers = out.at("headers").as_object();
+    CHECK(headers.at("content-type") == "application/json; charset=utf-8");
+    CHECK(headers.at("x-ratelimit-remaining") == "99");
+    CHECK(headers.at("etag") == "\"v1\"");
+    CHECK(headers.at("location") == "/x");
+    CHECK_FALSE(headers.contains("set-cookie"));
+    CHECK_FALSE(headers.contains("server"));
+    CHECK_FALSE(out.contains("truncated"));
+    // Invalid JSON under a JSON content type falls back to text.
+    CHECK(rendered(response(200, "application/problem+json", "{oops")).at("body") == "{oops");
+}
+
+TEST_CASE("render: text, binary and truncation", "[toolset][execute]") {
+    CHECK(rendered(response(200, "text/html", "<h1>hi</h1>")).at("body") == "<h1>hi</h1>");
+    auto binary = rendered(response(200, "image/png", std::string("\x89PNG\r\n\x1a\n\0\xff", 10)));
+    CHECK(binary.at("body") == json::parse(R"({"base64": "iVBORw0KGgoA/w==", "bytes": 10})"));
+
+    auto text = rendered(response(200, "text/plain", std::string(100, 'a')), 10);
+    CHECK(text.at("body") == "aaaaaaaaaa");
+    CHECK(text.at("truncated") == "showing 10 of 100 bytes");
+    auto utf8 = rendered(response(200, "text/plain", "ééééé"), 5);  // 2-byte characters: never split one
+    CHECK(utf8.at("body") == "éé");
+    CHECK(utf8.at("truncated") == "showing 4 of 10 bytes");
+    auto big_json = rendered(response(200, "application/json", R"({"items": [1, 2, 3, 4, 5, 6]})"), 12);
+    CHECK(big_json.at("body") == R"({"items": [1)");
+    CHECK(big_json.at("truncated") == "showing 12 of 29 bytes");
+    auto big_binary = rendered(response(200, "application/octet-stream", std::string(100, '\xff')), 8);
+    CHECK(big_binary.at("body").at("bytes") == 100);
+    CHECK(big_binary.at("body").at("base64") == "////////");  // 6 raw bytes fit in 8 base64 characters
+    CHECK(big_binary.at("truncated") == "showing 6 of 100 bytes");
+}
+
+TEST_CASE("render: isError from status 400 up, hint when no credentials", "[toolset][execute]") {
+    CHECK_FALSE(render_response(sample_request(), response(200, "text/plain", "ok"), 1024, {}).is_error);
+    CHECK_FALSE(render_response(sample_request(), response(302, "text/plain", ""), 1024, {}).is_error);
+    auto missing = render_response(sample_request(), response(404, "application/json", R"({"error":"nope"})"), 1024, {});
+    CHECK(missing.is_error);
+    CHECK(json::parse(text_of(missing)).at("status") == 404);
+    auto unauthorized = rendered(response(401, "application/json", "{}"));
+    CHECK_THAT(std::string(unauthorized.at("note").as_string()), Catch::Contains("X-API-Key"));
+}
+
+TEST_CASE("render: forwarded credential values are redacted", "[toolset][execute]") {
+    const upstream::HeaderList credentials{{"X-API-Key", "mk_live_0123456789"}, {"Authorization", "Bearer eyJtoken.part"}};
+    auto result = render_response(sample_request(),
+                                  response(200, "application/json",
+                                           R"({"echo": "mk_live_0123456789", "auth": "Bearer eyJtoken.part", "t": "eyJtoken.part"})"),
+                                  1024, credentials);
+    const auto text = text_of(result);
+    CHECK(text.find("mk_live_0123456789") == std::string::npos);
+    CHECK(text.find("eyJtoken.part") == std::string::npos);
+    CHECK(json::parse(text).at("body") == json::parse(R"({"echo": "[redacted]", "auth": "[redacted]", "t": "[redacted]"})"));
+    CHECK(redact("key \"quoted\\\" ok", {{"X-API-Key", "\"quoted\\"}}) == "key [redacted]\" ok");
+}
+
+TEST_CASE("render: transport failures", "[toolset][execute]") {
+    auto result = render_failure(sample_request(), upstream::Failure{upstream::FailureKind::timeout, "timed out after 30000 ms"}, {});
+    CHECK(result.is_error);
+    auto out = json::parse(text_of(result));
+    CHECK(out.at("kind") == "timeout");
+    CHECK(out.at("error") == "timed out after 30000 ms");
+    CHECK(out.at("request") == "GET https://api.mamutecloud.com/cdn/resource/42");
+}
+
+namespace {
+
+// One in-process upstream: records the request, echoes the API key back (a hostile or careless API).
+asio::awaitable<void> echo_server(asio::ip::tcp::acceptor& acceptor, http::request<http::string_body>& seen) {
+    constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+    auto [ec, socket] = co_await acceptor.async_accept(use_tuple);
+    if (ec) co_return;
+    boost::beast::flat_buffer buffer;
+    if (auto [read_ec, n] = co_await http::async_read(socket, buffer, seen, use_tuple); read_ec) co_return;
+    const std::string body = R"({"your_key": ")" + std::string(seen["X-API-Key"]) + R"("})";
+    const std::string bytes = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " +
+                              std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+    co_await asio::async_write(socket, asio::buffer(bytes), use_tuple);
+}
+
+ToolResult run_tool(asio::io_context& io, const catalog::Catalog& catalog, const upstream::Client& client,
+                    const config::UpstreamConfig& config, const std::string& args, const CallContext& context) {
+    std::optional<ToolResult> result;
+    asio::co_spawn(
+        io,
+        [&]() -> asio::awaitable<void> {
+            result = co_await execute_request(catalog, client, config, json::parse(args).as_object(), context);
+        },
+        asio::detached);
+    io.run();
+    REQUIRE(result.has_value());
+    return std::move(*result);
+}
+
+}  // namespace
+
+TEST_CASE("execute-request: a live call through base_url forwards credentials", "[toolset][execute]") {
+    asio::io_context io;
+    asio::ip::tcp::acceptor acceptor(io, {asio::ip::make_address("127.0.0.1"), 0});
+    config::UpstreamConfig config;
+    config.base_url = "http://127.0.0.1:" + std::to_string(acceptor.local_endpoint().port()) + "/v1";
+    config.total_timeout = std::chrono::milliseconds(5000);
+    const upstream::Client client(config);
+    catalog::Catalog catalog;
+    catalog.specs.push_back(std::make_shared<catalog::Spec>(testing::mamute_spec()));
+    CallContext context;
+    context.credentials = {{"X-API-Key", "mk_secret_value_42"}};
+    context.request_id = "req-1";
+
+    http::request<http::string_body> seen;
+    asio::co_spawn(io, echo_server(acceptor, seen), asio::detached);
+    auto result = run_tool(io, catalog, client, config,
+                           R"({"method":"GET","path":"/cdn/resource/{id}","pathParams":{"id":"a/b"},
+                               "headers":{"X-API-Key":"agent-guess"}})",
+                           context);
+    CHECK_FALSE(result.is_error);
+    CHECK(seen.target() == "/v1/cdn/resource/a%2Fb");
+    CHECK(seen["X-API-Key"] == "mk_secret_value_42");
+    const auto text = text_of(result);
+    CHECK(text.find("mk_secret_value_42") == std::string::npos);
+    CHECK(json::parse(text).at("body").at("your_key") == "[redacted]");
+}
+
+TEST_CASE("execute-request: invalid calls are explained and nothing is sent", "[toolset][execute]") {
+    asio::io_context io;
+    config::UpstreamConfig config;
+    config.base_url = "http://127.0.0.1:9/";  // discard port: any attempt to send would fail differently
+    const upstream::Client client(config);
+    catalog::Catalog catalog;
+    catalog.specs.push_back(std::make_shared<catalog::Spec>(testing::mamute_spec()));
+    const CallContext context;
+
+    auto unknown = run_tool(io, catalog, client, config, R"({"method":"GET","path":"/nope"})", context);
+    CHECK(unknown.is_error);
+    CHECK_THAT(text_of(unknown), Catch::StartsWith("no operation GET /nope in spec 'MamuteCloud API'"));
+    io.restart();
+    auto foreign = run_tool(io, catalog, client, config,
+                            R"({"harRequest":{"method":"GET","url":"https://evil.example.com/cdn/resource"}})", context);
+    CHECK(foreign.is_error);
+    CHECK_THAT(text_of(foreign), Catch::StartsWith("refused: https://evil.example.com is not a server"));
+    io.restart();
+    auto wrong_title = run_tool(io, catalog, client, config, R"({"title":"Other","method":"GET","path":"/cdn/resource"})", context);
+    CHECK(wrong_title.is_error);
+}

@@ -1,0 +1,224 @@
+// The five read-only tools on the fixture specs: definitions, outputs and argument errors.
+#include <catch2/catch.hpp>
+
+#include <boost/json/parse.hpp>
+
+#include "toolset/read_tools.hpp"
+
+using namespace mamute;
+using namespace mamute::toolset;
+namespace json = boost::json;
+
+namespace {
+
+std::string fixture(const char* name) { return std::string(MAMUTE_SOURCE_DIR) + "/tests/fixtures/" + name; }
+
+const catalog::Catalog& one_spec() {
+    static const catalog::Catalog loaded = [] {
+        auto c = catalog::load_catalog({fixture("catalog-mini-cloud.json")});
+        if (!c) FAIL(c.error().message);
+        return std::move(c).value();
+    }();
+    return loaded;
+}
+
+const catalog::Catalog& two_specs() {
+    static const catalog::Catalog loaded = [] {
+        auto c = catalog::load_catalog({fixture("catalog-mini-cloud.json"), fixture("catalog-second.json")});
+        if (!c) FAIL(c.error().message);
+        return std::move(c).value();
+    }();
+    return loaded;
+}
+
+std::string text_of(const ToolResult& result) {
+    REQUIRE(result.content.size() == 1);
+    return std::string(result.content[0].at("text").as_string());
+}
+
+json::value ok_json(const ToolResult& result) {
+    INFO(text_of(result));
+    REQUIRE_FALSE(result.is_error);
+    return json::parse(text_of(result));
+}
+
+std::string error_text(const ToolResult& result) {
+    REQUIRE(result.is_error);
+    return text_of(result);
+}
+
+json::object args(std::string_view text) { return json::parse(text).as_object(); }
+
+}  // namespace
+
+TEST_CASE("tool definitions are complete MCP tool objects", "[toolset][read_tools]") {
+    for (const auto& def : {list_specs_definition(), list_endpoints_definition(), search_endpoints_definition(),
+                            get_endpoint_definition(), get_server_variables_definition()}) {
+        INFO(def.at("name").as_string());
+        CHECK(def.at("title").is_string());
+        CHECK(def.at("description").as_string().size() > 80);
+        const auto& schema = def.at("inputSchema").as_object();
+        CHECK(schema.at("type") == "object");
+        CHECK(schema.at("properties").is_object());
+        CHECK(schema.at("required").is_array());
+        CHECK(schema.at("additionalProperties") == false);
+        CHECK(def.at("annotations") ==
+              json::parse(R"({"readOnlyHint":true,"destructiveHint":false,"idempotentHint":true,"openWorldHint":false})"));
+    }
+    CHECK(list_specs_definition().at("name") == "list-specs");
+    CHECK(json::value(search_endpoints_definition()).at_pointer("/inputSchema/required") == json::array{"pattern"});
+    CHECK(json::value(get_endpoint_definition()).at_pointer("/inputSchema/required") == json::array{"path", "method"});
+    CHECK(json::value(get_endpoint_definition()).at_pointer("/inputSchema/properties/title/type") == "string");
+    CHECK(json::value(list_endpoints_definition()).at_pointer("/inputSchema/properties").as_object().contains("tag"));
+}
+
+TEST_CASE("list-specs: title, version, short description, operation count, servers", "[toolset][read_tools]") {
+    auto out = ok_json(list_specs(two_specs(), {}));
+    CHECK(out == json::parse(R"([
+        {"title":"Mini Cloud","version":"1.2.0",
+         "description":"A small CDN and storage API used by the catalog tests.",
+         "operations":15,"servers":["https://api.{region}.example.com/v1"]},
+        {"title":"Second API","version":"0.1","description":"","operations":2,"servers":["/"]}])"));
+}
+
+TEST_CASE("list-endpoints groups by tag in document order, untagged under default", "[toolset][read_tools]") {
+    auto out = ok_json(list_endpoints(one_spec(), {}));
+    CHECK(out.at("title") == "Mini Cloud");
+    CHECK(out.at("operations") == 15);
+    const auto& tags = out.at("tags").as_array();
+    REQUIRE(tags.size() == 3);
+    CHECK(tags[0].at("tag") == "Storage");
+    CHECK(tags[1].at("tag") == "CDN");
+    CHECK(tags[2] == json::parse(R"({"tag":"default","endpoints":[{"method":"GET","path":"/health","summary":"Health check"}]})"));
+    CHECK(tags[1].at("endpoints").as_array().size() == 9);
+    CHECK(tags[1].at_pointer("/endpoints/0") ==
+          json::parse(R"({"method":"GET","path":"/cdn/resource","summary":"List CDN Resources","operationId":"listResources"})"));
+    CHECK(tags[1].at_pointer("/endpoints/4/deprecated") == true);
+}
+
+TEST_CASE("list-endpoints: tag filter, unknown tag, title needed with two specs", "[toolset][read_tools]") {
+    auto storage = ok_json(list_endpoints(one_spec(), args(R"({"tag":"storage"})")));
+    CHECK(storage.at("operations") == 5);
+    CHECK(storage.at("tags").as_array().size() == 1);
+    CHECK(error_text(list_endpoints(one_spec(), args(R"({"tag":"Nope"})"))) ==
+          "no tag \"Nope\" in \"Mini Cloud\"; tags: \"Storage\", \"CDN\", \"default\"");
+    CHECK(error_text(list_endpoints(two_specs(), {})) ==
+          "several specs are loaded, so \"title\" is required; one of: \"Mini Cloud\", \"Second API\"");
+    CHECK(error_text(list_endpoints(two_specs(), args(R"({"title":"Nope"})"))) ==
+          "unknown spec title \"Nope\"; loaded specs: \"Mini Cloud\", \"Second API\"");
+    CHECK(error_text(list_endpoints(two_specs(), args(R"({"title":5})"))) ==
+          "argument \"title\" must be a string: the spec title from list-specs");
+    auto second = ok_json(list_endpoints(two_specs(), args(R"({"title":"Second API"})")));
+    CHECK(second.at("operations") == 2);
+}
+
+TEST_CASE("search-endpoints ranks across specs and reports what matched", "[toolset][read_tools]") {
+    auto out = ok_json(search_endpoints(two_specs(), args(R"({"pattern":"purge cache url"})")));
+    const auto& hits = out.as_array();
+    REQUIRE(hits.size() >= 4);
+    CHECK(hits[0].at("title") == "Mini Cloud");
+    CHECK(hits[0].at("method") == "POST");
+    CHECK(hits[0].at("path") == "/cdn/resource/{id}/purge/url");
+    CHECK(hits[0].at("operationId") == "purgeByUrl");
+    CHECK(hits[0].at("summary") == "Purge Cache by URL");
+    CHECK(hits[0].at("score") == 100);
+    CHECK(hits[1].at("score").as_int64() < 100);
+    CHECK(hits[0].at("matched") == json::parse(R"(["path","operationId","summary","description"])"));
+    bool second_spec_found = false;
+    for (const auto& hit : hits) second_spec_found = second_spec_found || hit.at("title") == "Second API";
+    CHECK(second_spec_found);  // "purge ... cache" also matches there, further down
+
+    auto only_second = ok_json(search_endpoints(two_specs(), args(R"({"pattern":"purge","title":"Second API"})")));
+    REQUIRE(only_second.as_array().size() == 1);
+    CHECK(only_second.at_pointer("/0/operationId") == "purgeWidget");
+}
+
+TEST_CASE("search-endpoints: limit and argument errors", "[toolset][read_tools]") {
+    CHECK(ok_json(search_endpoints(one_spec(), args(R"({"pattern":"cdn resource","limit":2})"))).as_array().size() == 2);
+    CHECK(ok_json(search_endpoints(one_spec(), args(R"({"pattern":"cdn resource","limit":500})"))).as_array().size() == 9);
+    CHECK(ok_json(search_endpoints(one_spec(), args(R"({"pattern":"zzzz"})"))).as_array().empty());
+    CHECK(error_text(search_endpoints(one_spec(), args(R"({"pattern":"  "})"))) ==
+          "argument \"pattern\" is empty: give keywords such as \"purge cache url\"");
+    CHECK(error_text(search_endpoints(one_spec(), {})) ==
+          "argument \"pattern\" is required: a string of keywords, an operationId or a path");
+    CHECK(error_text(search_endpoints(one_spec(), args(R"({"pattern":"x","limit":"5"})"))) ==
+          "argument \"limit\" must be an integer from 1 to 50");
+    CHECK(error_text(search_endpoints(one_spec(), args(R"({"pattern":"x","limit":0})"))) ==
+          "argument \"limit\" must be an integer from 1 to 50");
+}
+
+TEST_CASE("get-endpoint returns the resolved operation", "[toolset][read_tools]") {
+    auto out = ok_json(get_endpoint(one_spec(), args(R"({"path":"/cdn/resource","method":"post"})")));
+    CHECK(out.at("title") == "Mini Cloud");
+    CHECK(out.at("method") == "POST");
+    CHECK(out.at("path") == "/cdn/resource");
+    CHECK(out.at("operationId") == "createResource");
+    CHECK(out.at("tags") == json::array{"CDN"});
+    CHECK(out.at("parameters") == json::array{});
+    CHECK(out.at_pointer("/requestBody/required") == true);
+    CHECK(out.at_pointer("/requestBody/content/application~1json/schema/properties/id/format") == "uuid");
+    CHECK(out.at_pointer("/responses/201/description") == "Created");
+    CHECK(out.at("security") == json::parse(R"({"requirements":[{"bearerAuth":[]},{"apiKey":[]}],
+        "schemes":{"bearerAuth":{"type":"http","scheme":"bearer"},
+                   "apiKey":{"type":"apiKey","in":"header","name":"X-API-Key"}}})"));
+    CHECK(out.at("servers") == json::parse(R"([{"url":"https://api.{region}.example.com/v1",
+        "description":"Management API",
+        "variables":{"region":{"default":"us","enum":["us","eu"],"description":"Deployment region"}}}])"));
+}
+
+TEST_CASE("get-endpoint: parameters show style and explode only when not the default", "[toolset][read_tools]") {
+    auto out = ok_json(get_endpoint(one_spec(), args(R"({"path":"/cdn/resource","method":"GET"})")));
+    CHECK(out.at("parameters") == json::parse(R"([
+        {"name":"status","in":"query","required":false,"schema":{"type":"array","items":{"type":"string"}},"explode":false},
+        {"name":"session","in":"cookie","required":false,"schema":{"type":"string"}},
+        {"name":"X-Trace-Id","in":"header","required":false,
+         "schema":{"type":"string","format":"uuid","description":"A GUID"}}])"));
+    auto check = ok_json(get_endpoint(one_spec(), args(R"({"path":"/cdn/resource/check-distribution-name","method":"get"})")));
+    CHECK(check.at("security") == json::parse(R"({"requirements":[],"schemes":{}})"));
+    CHECK(check.at_pointer("/parameters/0/example") == "my-site");
+}
+
+TEST_CASE("get-endpoint accepts concrete paths and reports the captured values", "[toolset][read_tools]") {
+    auto out = ok_json(get_endpoint(one_spec(), args(R"({"path":"/cdn/resource/42/purge/url","method":"Post"})")));
+    CHECK(out.at("operationId") == "purgeByUrl");
+    CHECK(out.at("pathParams") == json::parse(R"({"id":"42"})"));
+    auto literal = ok_json(get_endpoint(one_spec(), args(R"({"path":"cdn/resource/check-distribution-name/","method":"GET"})")));
+    CHECK(literal.at("operationId") == "checkDistributionName");
+    CHECK_FALSE(literal.as_object().contains("pathParams"));
+}
+
+TEST_CASE("get-endpoint: unknown method or path suggests the closest endpoints", "[toolset][read_tools]") {
+    CHECK(error_text(get_endpoint(one_spec(), args(R"({"path":"/cdn/resource/{id}","method":"PATCH"})"))) ==
+          "no PATCH /cdn/resource/{id} in \"Mini Cloud\"; operations on that path: GET /cdn/resource/{id}, "
+          "PUT /cdn/resource/{id}, DELETE /cdn/resource/{id}");
+    auto message = error_text(get_endpoint(one_spec(), args(R"({"path":"/cdn/purge/url","method":"POST"})")));
+    CHECK_THAT(message, Catch::StartsWith("no POST /cdn/purge/url in \"Mini Cloud\"; closest endpoints: "
+                                          "POST /cdn/resource/{id}/purge/url, "));
+    CHECK(error_text(get_endpoint(one_spec(), args(R"({"path":"/health","method":"FETCH"})"))) ==
+          "argument \"method\" is required: one of GET, PUT, POST, DELETE, OPTIONS, HEAD, PATCH, TRACE");
+    CHECK(error_text(get_endpoint(one_spec(), args(R"({"method":"GET"})"))) ==
+          "argument \"path\" is required: the endpoint path, e.g. /cdn/resource/{id}");
+    CHECK(error_text(get_endpoint(one_spec(), args(R"({"path":["/health"],"method":"GET"})"))) ==
+          "argument \"path\" must be a string: the endpoint path, e.g. /cdn/resource/{id}");
+}
+
+TEST_CASE("get-endpoint shows recursive schemas as x-circular", "[toolset][read_tools]") {
+    auto out = ok_json(get_endpoint(one_spec(), args(R"({"path":"/tree","method":"get"})")));
+    CHECK(out.at_pointer("/responses/200/content/application~1json/schema/properties/children/items") ==
+          json::parse(R"({"$ref":"#/components/schemas/Node","x-circular":true})"));
+}
+
+TEST_CASE("get-server-variables covers root, path and operation servers once each", "[toolset][read_tools]") {
+    auto out = ok_json(get_server_variables(one_spec(), {}));
+    CHECK(out == json::parse(R"({"title":"Mini Cloud","servers":[
+        {"url":"https://api.{region}.example.com/v1","description":"Management API",
+         "variables":{"region":{"default":"us","enum":["us","eu"],"description":"Deployment region"}},"scope":"root"},
+        {"url":"https://s3-{region}.example.com","variables":{"region":{"default":"us-east-1"}},
+         "scope":"operation","operations":["GET /storage/buckets/{bucketId}/objects/{key}"]},
+        {"url":"https://upload.example.com","variables":{},
+         "scope":"operation","operations":["PUT /storage/buckets/{bucketId}/objects/{key}"]}]})"));
+    auto second = ok_json(get_server_variables(two_specs(), args(R"({"title":"Second API"})")));
+    CHECK(second == json::parse(R"({"title":"Second API","servers":[{"url":"/","variables":{},"scope":"root"}]})"));
+    CHECK(error_text(get_server_variables(two_specs(), {})) ==
+          "several specs are loaded, so \"title\" is required; one of: \"Mini Cloud\", \"Second API\"");
+}

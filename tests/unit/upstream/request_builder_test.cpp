@@ -1,0 +1,335 @@
+#include "upstream/request_builder.hpp"
+
+#include <boost/json/parse.hpp>
+#include <catch2/catch.hpp>
+
+#include "spec_fixture.hpp"
+#include "upstream/url_encoding.hpp"
+
+using namespace mamute;
+using namespace mamute::upstream;
+
+namespace {
+
+Expected<BuiltRequest> build(const catalog::Spec& spec, const std::string& args, const HeaderList& credentials = {},
+                             const std::optional<std::string>& base_url = std::nullopt) {
+    return build_request(spec, boost::json::parse(args).as_object(), credentials, base_url);
+}
+
+std::string target_of(const catalog::Spec& spec, const std::string& args) {
+    auto built = build(spec, args);
+    if (!built) FAIL(built.error().message);
+    return built->request.target;
+}
+
+std::string error_of(const catalog::Spec& spec, const std::string& args, const HeaderList& credentials = {},
+                     const std::optional<std::string>& base_url = std::nullopt) {
+    auto built = build(spec, args, credentials, base_url);
+    if (built) FAIL("expected an error, got " + built->request.method + " " + built->request.target);
+    return built.error().message;
+}
+
+std::vector<std::string> header_values(const Request& request, std::string_view name) {
+    std::vector<std::string> out;
+    for (const auto& [key, value] : request.headers)
+        if (iequals(key, name)) out.push_back(value);
+    return out;
+}
+
+const auto spec = testing::mamute_spec();
+
+}  // namespace
+
+TEST_CASE("path parameters are percent-encoded so they cannot change the route", "[upstream][builder]") {
+    auto with_id = [](const std::string& id_json) {
+        return target_of(spec, R"({"method":"GET","path":"/cdn/resource/{id}","pathParams":{"id":)" + id_json + "}}");
+    };
+    CHECK(with_id(R"("../../admin")") == "/cdn/resource/..%2F..%2Fadmin");
+    CHECK(with_id(R"("a?x=1")") == "/cdn/resource/a%3Fx%3D1");
+    CHECK(with_id(R"("a/b")") == "/cdn/resource/a%2Fb");
+    CHECK(with_id(R"("über")") == "/cdn/resource/%C3%BCber");
+    CHECK(with_id(R"("00000")") == "/cdn/resource/00000");
+    CHECK(with_id("42") == "/cdn/resource/42");
+    CHECK(with_id("4.5") == "/cdn/resource/4.5");
+    CHECK(with_id("true") == "/cdn/resource/true");
+}
+
+TEST_CASE("dot segments, empty values and leftover placeholders are refused", "[upstream][builder]") {
+    CHECK_THAT(error_of(spec, R"({"method":"GET","path":"/cdn/resource/{id}","pathParams":{"id":".."}})"),
+               Catch::Contains("path parameter 'id' cannot be '..'"));
+    CHECK_THAT(error_of(spec, R"({"method":"GET","path":"/cdn/resource/{id}","pathParams":{"id":""}})"),
+               Catch::Contains("cannot be ''"));
+    CHECK_THAT(error_of(spec, R"({"method":"GET","path":"/cdn/resource/.."})"), Catch::Contains("cannot be '..'"));
+    CHECK_THAT(error_of(spec, R"({"method":"GET","path":"/cdn/resource/%7Bid%7D"})"),
+               Catch::Contains("still holds the placeholder '{id}'"));
+    CHECK_THAT(error_of(spec, R"({"harRequest":{"method":"GET","url":"https://api.mamutecloud.com/cdn/resource/{id}"}})"),
+               Catch::Contains("{placeholder}"));
+}
+
+TEST_CASE("several path parameters are all substituted", "[upstream][builder]") {
+    auto built = build(spec, R"({"method":"delete","path":"/storage/object-storage/buckets/{bucketId}/credentials/{accessKeyId}",
+                                 "pathParams":{"bucketId":"b 1","accessKeyId":"AKIA/1"}})");
+    REQUIRE(built);
+    CHECK(built->request.method == "DELETE");
+    CHECK(built->request.target == "/storage/object-storage/buckets/b%201/credentials/AKIA%2F1");
+    CHECK(built->request.origin == Origin{"https", "api.mamutecloud.com", 443});
+    CHECK(built->operation->path == "/storage/object-storage/buckets/{bucketId}/credentials/{accessKeyId}");
+}
+
+TEST_CASE("a concrete path is matched and literal segments win", "[upstream][builder]") {
+    auto built = build(spec, R"({"method":"GET","path":"/cdn/resource/42"})");
+    REQUIRE(built);
+    CHECK(built->operation->path == "/cdn/resource/{id}");
+    CHECK(built->request.target == "/cdn/resource/42");
+    auto literal = build(spec, R"({"method":"GET","path":"/cdn/resource/check-distribution-name","query":{"name":"my site"}})");
+    REQUIRE(literal);
+    CHECK(literal->operation->path == "/cdn/resource/check-distribution-name");
+    CHECK(literal->request.target == "/cdn/resource/check-distribution-name?name=my%20site");
+    // A query string written into the path is accepted and checked like 'query'.
+    CHECK(target_of(spec, R"({"method":"GET","path":"/cdn/resource?limit=5&q=a%20b"})") == "/cdn/resource?limit=5&q=a%20b");
+    CHECK_THAT(error_of(spec, R"({"method":"GET","path":"/cdn/resource?nope=1"})"), Catch::Contains("unknown query parameter 'nope'"));
+    // Other placeholder names for the same template are mapped by position.
+    CHECK(target_of(spec, R"({"method":"GET","path":"/cdn/resource/{resourceId}","pathParams":{"resourceId":7}})") ==
+          "/cdn/resource/7");
+}
+
+TEST_CASE("query values follow the parameter's style and explode", "[upstream][builder]") {
+    CHECK(target_of(spec, R"({"method":"GET","path":"/cdn/resource","query":{"tags":["a","b c"]}})") ==
+          "/cdn/resource?tags=a&tags=b%20c");
+    CHECK(target_of(spec, R"({"method":"GET","path":"/cdn/resource","query":{"ids":[1,"x,y",3]}})") ==
+          "/cdn/resource?ids=1,x%2Cy,3");
+    CHECK(target_of(spec, R"({"method":"GET","path":"/cdn/resource","query":{"colors":["red","blue"]}})") ==
+          "/cdn/resource?colors=red%7Cblue");
+    CHECK(target_of(spec, R"({"method":"GET","path":"/cdn/resource","query":{"filter":{"status":"on","kind":"a b"}}})") ==
+          "/cdn/resource?filter%5Bstatus%5D=on&filter%5Bkind%5D=a%20b");
+    CHECK(target_of(spec, R"({"method":"GET","path":"/cdn/resource","query":{"limit":10,"q":"a&b=c","tags":null}})") ==
+          "/cdn/resource?limit=10&q=a%26b%3Dc");
+}
+
+TEST_CASE("unknown and missing parameters are errors that list what the operation takes", "[upstream][builder]") {
+    auto unknown = error_of(spec, R"({"method":"GET","path":"/cdn/resource","query":{"limt":1}})");
+    CHECK_THAT(unknown, Catch::Contains("unknown query parameter 'limt'; known query parameters: limit, tags, ids, colors, filter, q"));
+    CHECK_THAT(unknown, Catch::Contains("GET /cdn/resource"));
+    CHECK_THAT(unknown, Catch::Contains("- limit (query, integer, optional)"));
+
+    CHECK_THAT(error_of(spec, R"({"method":"GET","path":"/cdn/resource/check-distribution-name"})"),
+               Catch::Contains("missing required query parameter 'name'"));
+    CHECK_THAT(error_of(spec, R"({"method":"GET","path":"/cdn/resource/{id}"})"),
+               Catch::Contains("missing required path parameter 'id'"));
+    CHECK_THAT(error_of(spec, R"({"method":"GET","path":"/cdn/resource/{id}","pathParams":{"id":1,"x":2}})"),
+               Catch::Contains("unknown path parameter 'x'; known path parameters: id"));
+    CHECK_THAT(error_of(spec, R"({"method":"GET","path":"/dns/zones/z1/records"})"),
+               Catch::Contains("missing required header 'X-Org-Id'"));
+    CHECK(build(spec, R"({"method":"GET","path":"/dns/zones/z1/records","headers":{"x-org-id":"o1"}})"));
+}
+
+TEST_CASE("unknown operations and methods are errors with suggestions", "[upstream][builder]") {
+    CHECK_THAT(error_of(spec, R"({"method":"DELETE","path":"/cdn/resource/42"})"),
+               Catch::Contains("no operation DELETE /cdn/resource/42 in spec 'MamuteCloud API'") &&
+                   Catch::Contains("exists with: GET, PUT"));
+    CHECK_THAT(error_of(spec, R"({"method":"GET","path":"/cdn/resources/42"})"), Catch::Contains("Close operations:"));
+    CHECK_THAT(error_of(spec, R"({"method":"FETCH","path":"/cdn/resource"})"), Catch::Contains("not an HTTP method"));
+    CHECK_THAT(error_of(spec, R"({"path":"/cdn/resource"})"), Catch::Contains("'method' is required"));
+    CHECK_THAT(error_of(spec, R"({"method":"GET"})"), Catch::Contains("'path' is required"));
+    CHECK(build(spec, R"({"method":"head","path":"/health"})")->request.method == "HEAD");
+}
+
+TEST_CASE("forwarded credentials win over agent headers of the same name", "[upstream][builder]") {
+    const HeaderList credentials{{"X-API-Key", "real-key"}, {"Authorization", "Bearer real-token"}};
+    auto built = build(spec,
+                       R"({"method":"GET","path":"/cdn/resource","headers":{"x-api-key":"agent-key",
+                          "authorization":"Bearer agent","Accept":"application/json","X-Trace":7}})",
+                       credentials);
+    REQUIRE(built);
+    const auto& request = built->request;
+    CHECK(header_values(request, "X-API-Key") == std::vector<std::string>{"real-key"});
+    CHECK(header_values(request, "Authorization") == std::vector<std::string>{"Bearer real-token"});
+    CHECK(header_values(request, "Accept") == std::vector<std::string>{"application/json"});
+    CHECK(header_values(request, "X-Trace") == std::vector<std::string>{"7"});
+    // Without credentials the agent's own header passes through.
+    auto plain = build(spec, R"({"method":"GET","path":"/cdn/resource","headers":{"X-API-Key":"agent-key"}})");
+    CHECK(header_values(plain->request, "X-API-Key") == std::vector<std::string>{"agent-key"});
+}
+
+TEST_CASE("header injection and client-owned headers are refused", "[upstream][builder]") {
+    CHECK_THAT(error_of(spec, R"({"method":"GET","path":"/cdn/resource","headers":{"X-A":"1\r\nX-Evil: 2"}})"),
+               Catch::Contains("contains CR, LF or NUL"));
+    CHECK_THAT(error_of(spec, R"({"method":"GET","path":"/cdn/resource","headers":{"X A":"1"}})"),
+               Catch::Contains("not a valid header name"));
+    for (const auto* name : {"Host", "content-length", "Transfer-Encoding", "Connection", "Upgrade"})
+        CHECK_THAT(error_of(spec, std::string(R"({"method":"GET","path":"/cdn/resource","headers":{")") + name + R"(":"x"}})"),
+                   Catch::Contains("refused: header '" + std::string(name) + "'"));
+    CHECK_THAT(error_of(spec, R"({"harRequest":{"method":"GET","url":"https://api.mamutecloud.com/cdn/resource",
+                                 "headers":[{"name":"X-A","value":"v\nX-B: 1"}]}})"),
+               Catch::Contains("contains CR, LF or NUL"));
+    auto bad_credential = build(spec, R"({"method":"GET","path":"/cdn/resource"})", {{"X-API-Key", "k\r\nX: 1"}});
+    REQUIRE_FALSE(bad_credential);
+}
+
+TEST_CASE("bodies: any JSON value as JSON, raw strings for other media types", "[upstream][builder]") {
+    CHECK_THAT(error_of(spec, R"({"method":"POST","path":"/security/apikey"})"),
+               Catch::Contains("POST /security/apikey requires a request body") &&
+                   Catch::Contains("request body: required (application/json)"));
+    auto object = build(spec, R"({"method":"POST","path":"/security/apikey","body":{"name":"deploy-key"}})");
+    REQUIRE(object);
+    CHECK(object->request.body == R"({"name":"deploy-key"})");
+    CHECK(header_values(object->request, "Content-Type") == std::vector<std::string>{"application/json"});
+    CHECK(build(spec, R"({"method":"POST","path":"/security/apikey","body":"hello"})")->request.body == "\"hello\"");
+    CHECK(build(spec, R"({"method":"POST","path":"/security/apikey","body":42})")->request.body == "42");
+    auto text = build(spec, R"({"method":"POST","path":"/security/apikey","body":"a,b","contentType":"text/csv"})");
+    CHECK(text->request.body == "a,b");
+    CHECK(header_values(text->request, "Content-Type") == std::vector<std::string>{"text/csv"});
+    // The media type comes from the spec when the operation has no JSON body.
+    auto upload = build(spec, R"({"method":"POST","path":"/upload","body":"plain text"})");
+    CHECK(upload->request.body == "plain text");
+    CHECK(header_values(upload->request, "Content-Type") == std::vector<std::string>{"text/plain"});
+    auto form = build(spec, R"({"method":"POST","path":"/upload","contentType":"application/x-www-form-urlencoded",
+                                "body":{"a":1,"b":"x y&z"}})");
+    CHECK(form->request.body == "a=1&b=x%20y%26z");
+    CHECK_THAT(error_of(spec, R"({"method":"POST","path":"/upload","contentType":"text/plain","body":{"a":1}})"),
+               Catch::Contains("must be a string"));
+    // A Content-Type header counts as the declared media type.
+    auto header_type = build(spec, R"({"method":"POST","path":"/upload","headers":{"content-type":"text/markdown"},"body":"# hi"})");
+    CHECK(header_values(header_type->request, "Content-Type") == std::vector<std::string>{"text/markdown"});
+}
+
+TEST_CASE("base_url replaces the server and keeps its path prefix", "[upstream][builder]") {
+    auto built = build(spec, R"({"method":"GET","path":"/cdn/resource/42"})", {}, "http://127.0.0.1:4010/v1/");
+    REQUIRE(built);
+    CHECK(built->request.origin == Origin{"http", "127.0.0.1", 4010});
+    CHECK(built->request.target == "/v1/cdn/resource/42");
+}
+
+TEST_CASE("server variables are filled with their defaults", "[upstream][builder]") {
+    const auto regional = testing::regional_spec();
+    CHECK(fill_server_defaults(regional.servers[0]) == "https://us-east-1.api.example.com/v1");
+    CHECK(expand_server_urls(regional.servers[0]) ==
+          std::vector<std::string>{"https://us-east-1.api.example.com/v1", "https://eu-west-1.api.example.com/v1"});
+    auto built = build(regional, R"({"method":"GET","path":"/items/7"})");
+    REQUIRE(built);
+    CHECK(built->request.origin == Origin{"https", "us-east-1.api.example.com", 443});
+    CHECK(built->request.target == "/v1/items/7");
+    // An agent that includes the base path in 'path' is understood too.
+    CHECK(target_of(regional, R"({"method":"GET","path":"/v1/items/7"})") == "/v1/items/7");
+}
+
+TEST_CASE("harRequest: the url must be on a server of the spec", "[upstream][builder]") {
+    auto built = build(spec, R"({"harRequest":{"method":"GET","url":"https://API.mamutecloud.com:443/cdn/resource?limit=5",
+                                 "queryString":[{"name":"tags","value":"a b"}],"headers":[{"name":"Accept","value":"*/*"}]}})");
+    REQUIRE(built);
+    CHECK(built->request.origin == Origin{"https", "api.mamutecloud.com", 443});
+    CHECK(built->request.target == "/cdn/resource?limit=5&tags=a%20b");
+    CHECK(header_values(built->request, "Accept") == std::vector<std::string>{"*/*"});
+
+    CHECK(error_of(spec, R"({"harRequest":{"method":"GET","url":"https://evil.example.com/cdn/resource"}})") ==
+          "refused: https://evil.example.com is not a server of spec 'MamuteCloud API' (allowed: https://api.mamutecloud.com)");
+    CHECK_THAT(error_of(spec, R"({"harRequest":{"method":"GET","url":"http://api.mamutecloud.com/cdn/resource"}})"),
+               Catch::StartsWith("refused: http://api.mamutecloud.com is not a server"));
+    CHECK_THAT(error_of(spec, R"({"harRequest":{"method":"GET","url":"https://api.mamutecloud.com:8443/cdn/resource"}})"),
+               Catch::StartsWith("refused: https://api.mamutecloud.com:8443 is not a server"));
+    CHECK_THAT(error_of(spec, R"({"harRequest":{"method":"GET","url":"https://k:s@api.mamutecloud.com/cdn/resource"}})"),
+               Catch::StartsWith("refused: URLs with user information"));
+    CHECK_THAT(error_of(spec, R"({"harRequest":{"method":"GET","url":"file:///etc/passwd"}})"), Catch::StartsWith("refused: scheme"));
+    CHECK_THAT(error_of(spec, R"({"harRequest":{"method":"GET","url":"https://api.mamutecloud.com/cdn/resource",
+                                 "queryString":[{"name":"nope","value":"1"}]}})"),
+               Catch::Contains("unknown query parameter 'nope'"));
+}
+
+TEST_CASE("harRequest: matched path parameters are re-encoded, postData is sent as-is", "[upstream][builder]") {
+    auto built = build(spec, R"({"harRequest":{"method":"PUT","url":"https://api.mamutecloud.com/cdn/resource/a%2Fb",
+                                 "postData":{"mimeType":"application/json","text":"{\"distribution_domain\": \"my-site\"}"}}})");
+    REQUIRE(built);
+    CHECK(built->operation->path == "/cdn/resource/{id}");
+    CHECK(built->request.target == "/cdn/resource/a%2Fb");
+    CHECK(built->request.body == R"({"distribution_domain": "my-site"})");
+    CHECK(header_values(built->request, "Content-Type") == std::vector<std::string>{"application/json"});
+    CHECK_THAT(error_of(spec, R"({"harRequest":{"method":"PUT","url":"https://api.mamutecloud.com/cdn/resource/42"}})"),
+               Catch::Contains("requires a request body"));
+    CHECK_THAT(error_of(spec, R"({"harRequest":{"method":"GET","url":"https://api.mamutecloud.com/cdn/resource/x/../.."}})"),
+               Catch::Contains("no operation") || Catch::Contains("cannot be"));
+}
+
+TEST_CASE("harRequest with base_url: the real server is rewritten, base_url itself accepted", "[upstream][builder]") {
+    const std::string base = "http://127.0.0.1:4010/mock";
+    auto rewritten = build(spec, R"({"harRequest":{"method":"GET","url":"https://api.mamutecloud.com/cdn/resource/42"}})", {}, base);
+    REQUIRE(rewritten);
+    CHECK(rewritten->request.origin == Origin{"http", "127.0.0.1", 4010});
+    CHECK(rewritten->request.target == "/mock/cdn/resource/42");
+    auto direct = build(spec, R"({"harRequest":{"method":"GET","url":"http://127.0.0.1:4010/mock/cdn/resource/42"}})", {}, base);
+    REQUIRE(direct);
+    CHECK(direct->request.target == "/mock/cdn/resource/42");
+    CHECK_THAT(error_of(spec, R"({"harRequest":{"method":"GET","url":"http://127.0.0.1:4011/mock/cdn/resource/42"}})", {}, base),
+               Catch::Contains("(allowed: http://127.0.0.1:4010, https://api.mamutecloud.com)"));
+}
+
+TEST_CASE("harRequest: server variables may take their enum values", "[upstream][builder]") {
+    const auto regional = testing::regional_spec();
+    auto built = build(regional, R"({"harRequest":{"method":"GET","url":"https://eu-west-1.api.example.com/v1/items/9"}})");
+    REQUIRE(built);
+    CHECK(built->request.origin.host == "eu-west-1.api.example.com");
+    CHECK(built->request.target == "/v1/items/9");
+    CHECK(error_of(regional, R"({"harRequest":{"method":"GET","url":"https://ap-south-1.api.example.com/v1/items/9"}})") ==
+          "refused: https://ap-south-1.api.example.com is not a server of spec 'Regional API' (allowed: "
+          "https://us-east-1.api.example.com, https://eu-west-1.api.example.com)");
+    CHECK_THAT(error_of(regional, R"({"harRequest":{"method":"GET","url":"https://eu-west-1.api.example.com/items/9"}})"),
+               Catch::Contains("no operation GET"));
+}
+
+TEST_CASE("a spec without an absolute server needs a base URL", "[upstream][builder]") {
+    auto relative = testing::mamute_spec();
+    relative.servers = {catalog::Server{"/api", "", {}}};
+    CHECK_THAT(error_of(relative, R"({"method":"GET","path":"/cdn/resource"})"),
+               Catch::Contains("no absolute http(s) server URL (servers: '/api')"));
+    CHECK(build(relative, R"({"method":"GET","path":"/cdn/resource"})", {}, "https://staging.example.com")->request.target ==
+          "/cdn/resource");
+}
+
+TEST_CASE("path styles label and matrix; concrete values keep their delimiters", "[upstream][builder]") {
+    catalog::Spec styled;
+    styled.title = "Styles";
+    styled.servers = {catalog::Server{"https://styles.example.com", "", {}}};
+    auto matrix = testing::param("coords", "path", true, "array");
+    matrix.style = "matrix";
+    auto label = testing::param("color", "path", true, "array");
+    label.style = "label";
+    label.explode = true;
+    styled.operations = {testing::operation("get", "/points/{coords}", {matrix}),
+                         testing::operation("get", "/colors/{color}", {label}),
+                         testing::operation("get", "/users/{ids}", {testing::param("ids", "path", true, "array")})};
+    CHECK(target_of(styled, R"({"method":"GET","path":"/points/{coords}","pathParams":{"coords":[1,2]}})") ==
+          "/points/;coords=1,2");
+    CHECK(target_of(styled, R"({"method":"GET","path":"/colors/{color}","pathParams":{"color":["red","a b"]}})") ==
+          "/colors/.red.a%20b");
+    CHECK(target_of(styled, R"({"method":"GET","path":"/users/{ids}","pathParams":{"ids":[1,2,3]}})") == "/users/1,2,3");
+    CHECK(target_of(styled, R"({"method":"GET","path":"/users/1,2,3"})") == "/users/1,2,3");
+    CHECK(target_of(styled, R"({"method":"GET","path":"/points/;coords=1,2"})") == "/points/;coords=1,2");
+    CHECK_THAT(error_of(styled, R"({"method":"GET","path":"/colors/{color}","pathParams":{"color":"."}})"),
+               Catch::Contains("refused: path parameter 'color' cannot be '..'"));
+    CHECK_THAT(error_of(styled, R"({"method":"GET","path":"/users/%2e%2E"})"),
+               Catch::Contains("refused: path parameter 'ids' cannot be '..'"));
+}
+
+TEST_CASE("multipart bodies and HAR cookies and form params", "[upstream][builder]") {
+    auto multipart = build(spec, R"({"method":"POST","path":"/upload","contentType":"multipart/form-data",
+                                     "body":{"file":{"filename":"a.txt","content":"hello"}}})");
+    REQUIRE(multipart);
+    CHECK(header_values(multipart->request, "Content-Type") ==
+          std::vector<std::string>{"multipart/form-data; boundary=mamute-form-boundary"});
+    CHECK_THAT(multipart->request.body, Catch::Contains("filename=\"a.txt\"") && Catch::Contains("\r\n\r\nhello\r\n"));
+
+    auto har = build(spec, R"({"harRequest":{"method":"POST","url":"https://api.mamutecloud.com/upload",
+        "headers":[{"name":"Cookie","value":"a=1"}],"cookies":[{"name":"sid","value":"xyz"}],
+        "postData":{"mimeType":"application/x-www-form-urlencoded","params":[{"name":"q","value":"a b"},{"name":"n","value":"1"}]}}})");
+    REQUIRE(har);
+    CHECK(header_values(har->request, "Cookie") == std::vector<std::string>{"a=1; sid=xyz"});
+    CHECK(har->request.body == "q=a%20b&n=1");
+    CHECK(header_values(har->request, "Content-Type") == std::vector<std::string>{"application/x-www-form-urlencoded"});
+
+    auto har_file = build(spec, R"({"harRequest":{"method":"POST","url":"https://api.mamutecloud.com/upload",
+        "postData":{"mimeType":"multipart/form-data","params":[{"name":"f","fileName":"x.csv","contentType":"text/csv","value":"1,2"}]}}})");
+    REQUIRE(har_file);
+    CHECK_THAT(har_file->request.body, Catch::Contains("filename=\"x.csv\"\r\nContent-Type: text/csv\r\n\r\n1,2\r\n"));
+    CHECK_THAT(error_of(spec, R"({"harRequest":{"method":"GET","url":"https://api.mamutecloud.com/cdn/resource",
+                                 "cookies":[{"name":"a","value":"1; b=2"}]}})"),
+               Catch::Contains("refused: cookie 'a'"));
+}
