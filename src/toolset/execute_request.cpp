@@ -6,6 +6,7 @@
 
 #include "common/log.hpp"
 #include "upstream/request_builder.hpp"
+#include "upstream/serialization.hpp"
 #include "upstream/url_encoding.hpp"
 
 namespace mamute::toolset {
@@ -34,12 +35,6 @@ bool keep_header(const std::string& name) {
     for (auto wanted : exact)
         if (name == wanted) return true;
     return name.starts_with("x-ratelimit-") || name.starts_with("ratelimit");
-}
-
-bool is_json_media(std::string_view content_type) {
-    const auto media = upstream::to_lower(content_type.substr(0, content_type.find(';')));
-    const auto trimmed = media.substr(0, media.find_last_not_of(" \t") + 1);
-    return trimmed == "application/json" || trimmed.ends_with("+json");
 }
 
 // Strict UTF-8: no overlong forms, no surrogates, nothing above U+10FFFF.
@@ -197,7 +192,7 @@ ToolResult render_response(const upstream::Request& request, const upstream::Res
                      {"headers", std::move(headers)}};
     const auto& body = response.body;
     bool rendered = false;
-    if (is_json_media(content_type) && !body.empty()) {
+    if (upstream::is_json_media(content_type) && !body.empty()) {
         json::error_code ec;
         auto parsed = json::parse(body, ec);
         if (!ec && json::serialize(parsed).size() <= max_body_bytes) {

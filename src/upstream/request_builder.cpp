@@ -56,11 +56,6 @@ Expected<std::string> check_method(const json::value* value) {
     return method;
 }
 
-bool is_json_media(std::string_view content_type) {
-    const auto media = to_lower(content_type.substr(0, content_type.find(';')));
-    return media == "application/json" || (media.size() > 5 && media.ends_with("+json"));
-}
-
 const json::object* body_content(const Operation& op) {
     const auto* body = op.request_body.if_object();
     const auto* content = body ? body->if_contains("content") : nullptr;
@@ -104,7 +99,7 @@ struct Draft {
     const Operation* op = nullptr;
     std::string method;
     std::map<std::string, PathValue> path_values;
-    std::vector<std::pair<std::string, std::string>> query;  // already encoded
+    std::vector<std::string> query;                           // encoded name=value items
     std::set<std::string> query_names;                        // decoded names given
     HeaderList headers;                                       // validated agent headers
     std::optional<std::string> content_type;                  // declared by the agent
@@ -132,12 +127,16 @@ struct Draft {
         if (!params) return make_error("the query string '" + std::string(raw) + "' is not valid percent-encoded text");
         for (auto param : *params) {
             if (auto problem = add_query_name(param.key.decode())) return problem;
-            query.emplace_back(std::string(param.key), param.has_value ? std::string(param.value) : std::string());
+            query.push_back(std::string(param.key) + (param.has_value ? "=" + std::string(param.value) : ""));
         }
         return std::nullopt;
     }
 
     // One structured query argument, serialised by the parameter's style (form, space/pipe, deepObject).
+    void add_pair(const std::string& encoded_name, const std::string& encoded_value) {
+        query.push_back(encoded_name + "=" + encoded_value);
+    }
+
     Problem add_query_value(const std::string& name, const json::value& value) {
         if (value.is_null()) return std::nullopt;
         if (auto problem = add_query_name(name)) return problem;
@@ -146,28 +145,28 @@ struct Draft {
         const bool explode = p->style.empty() ? true : p->explode;
         const auto key = percent_encode(name);
         if (auto text = scalar_to_string(value)) {
-            query.emplace_back(key, percent_encode(*text));
+            add_pair(key, percent_encode(*text));
         } else if (const auto* array = value.if_array()) {
             const std::string separator = style == "spaceDelimited" ? "%20" : style == "pipeDelimited" ? "%7C" : ",";
             if (style == "form" && explode) {
-                for (const auto& item : *array) query.emplace_back(key, percent_encode(item_text(item)));
+                for (const auto& item : *array) add_pair(key, percent_encode(item_text(item)));
             } else {
                 std::string joined;
                 for (const auto& item : *array) joined += (joined.empty() ? "" : separator) + percent_encode(item_text(item));
-                query.emplace_back(key, joined);
+                add_pair(key, joined);
             }
         } else {
             const auto& object = value.get_object();
             if (style == "deepObject") {
                 for (const auto& [field, item] : object)
-                    query.emplace_back(key + "%5B" + percent_encode(field) + "%5D", percent_encode(item_text(item)));
+                    add_pair(key + "%5B" + percent_encode(field) + "%5D", percent_encode(item_text(item)));
             } else if (style == "form" && explode) {
-                for (const auto& [field, item] : object) query.emplace_back(percent_encode(field), percent_encode(item_text(item)));
+                for (const auto& [field, item] : object) add_pair(percent_encode(field), percent_encode(item_text(item)));
             } else {
                 std::string joined;
                 for (const auto& [field, item] : object)
                     joined += (joined.empty() ? "" : ",") + percent_encode(field) + "," + percent_encode(item_text(item));
-                query.emplace_back(key, joined);
+                add_pair(key, joined);
             }
         }
         return std::nullopt;
@@ -304,8 +303,7 @@ struct Draft {
         built.request.method = method;
         built.request.target = target.prefix + *path;
         if (built.request.target.empty()) built.request.target = "/";
-        for (std::size_t i = 0; i < query.size(); ++i)
-            built.request.target += (i == 0 ? "?" : "&") + query[i].first + "=" + query[i].second;
+        for (std::size_t i = 0; i < query.size(); ++i) built.request.target += (i == 0 ? "?" : "&") + query[i];
         for (auto& header : headers) {
             const bool replaced = std::any_of(credentials.begin(), credentials.end(),
                                               [&](const auto& c) { return iequals(c.first, header.first); });
@@ -482,7 +480,7 @@ Expected<BuiltRequest> build_har(const Spec& spec, const json::value& har_value,
     if (auto problem = for_each_pair(har->if_contains("queryString"), "queryString",
                                      [&](const std::string& name, const std::string& value) -> Problem {
                                          if (auto p = draft.add_query_name(name)) return p;
-                                         draft.query.emplace_back(percent_encode(name), percent_encode(value));
+                                         draft.add_pair(percent_encode(name), percent_encode(value));
                                          return std::nullopt;
                                      }))
         return *problem;

@@ -89,6 +89,12 @@ std::string encode_segment(std::string_view decoded) {
     return out;
 }
 
+bool is_json_media(std::string_view content_type) {
+    auto media = to_lower(content_type.substr(0, content_type.find(';')));
+    while (!media.empty() && (media.back() == ' ' || media.back() == '\t')) media.pop_back();
+    return media == "application/json" || (media.size() > 5 && media.ends_with("+json"));
+}
+
 std::string form_urlencode(const json::object& fields) {
     std::string out;
     for (const auto& [name, value] : fields) {

@@ -21,6 +21,9 @@ std::string serialize_path_param(std::string_view name, std::string_view style, 
 // could leave the segment ('/', '?', '#', '%', spaces, controls, non-ASCII).
 std::string encode_segment(std::string_view decoded);
 
+// application/json or any +json media type, parameters ignored.
+bool is_json_media(std::string_view content_type);
+
 // name=value&... with every name and value percent-encoded.
 std::string form_urlencode(const boost::json::object& fields);
 

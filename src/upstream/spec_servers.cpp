@@ -203,6 +203,28 @@ std::string describe_operation(const catalog::Operation& operation) {
             for (const auto& entry : content->get_object())
                 types += (types.empty() ? "" : ", ") + std::string(entry.key());
             if (!types.empty()) out += " (" + types + ")";
+            // The top-level fields of the first schema: what an agent most often gets wrong.
+            const auto* media = content->get_object().empty() ? nullptr : content->get_object().begin()->value().if_object();
+            const auto* schema = media ? media->if_contains("schema") : nullptr;
+            const auto* properties = schema && schema->is_object() ? schema->get_object().if_contains("properties") : nullptr;
+            const auto* required_list = schema && schema->is_object() ? schema->get_object().if_contains("required") : nullptr;
+            if (properties && properties->is_object() && !properties->get_object().empty()) {
+                std::string fields;
+                std::size_t shown = 0;
+                for (const auto& [name, property] : properties->get_object()) {
+                    if (++shown > 20) {
+                        fields += ", ...";
+                        break;
+                    }
+                    const bool needed = required_list && required_list->is_array() &&
+                                        std::find(required_list->get_array().begin(), required_list->get_array().end(),
+                                                  json::value(name)) != required_list->get_array().end();
+                    fields += (fields.empty() ? "" : ", ") + std::string(name);
+                    if (auto type = schema_type(property); !type.empty()) fields += " " + type;
+                    if (needed) fields += " (required)";
+                }
+                out += "\n  fields: " + fields;
+            }
         }
     } else {
         out += "\nrequest body: none";

@@ -4,7 +4,7 @@
 //
 //   node tests/integration/sdk-client.test.mjs /path/to/mamute-mcp
 //
-// (npm dependencies: `cd tests && npm install`.) Exit code 0 when every check passes, 1 otherwise;
+// (npm dependencies: `cd tests && npm install`.) MAMUTE_E2E_VERBOSE=1 prints every tool call and result. Exit code 0 when every check passes, 1 otherwise;
 // the last line is "N passed, M failed". Works on Node >= 18.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
@@ -31,6 +31,7 @@ const READY_TIMEOUT_MS = 20_000;
 const CALL_TIMEOUT_MS = 20_000;
 const SHUTDOWN_TIMEOUT_MS = 5_000;
 const WATCHDOG_MS = 180_000;
+const VERBOSE = process.env.MAMUTE_E2E_VERBOSE === "1";  // print every tool call and result
 
 const EXPECTED_TOOLS = ["list-specs", "list-endpoints", "search-endpoints", "get-endpoint",
                         "get-server-variables", "execute-request"];
@@ -193,6 +194,7 @@ const resultLog = [];  // every tool result, serialised, with the key the caller
 async function callTool(client, name, args, keyUsed = API_KEY) {
     const raw = await client.callTool({ name, arguments: args }, undefined, { timeout: CALL_TIMEOUT_MS });
     resultLog.push({ tool: name, keyUsed, serialized: JSON.stringify(raw) });
+    if (VERBOSE) log(`     ${name} ${short(args, 300)}\n       -> ${raw.isError ? "[isError] " : ""}${short(raw.content, 800)}`);
     const texts = (raw.content || []).filter((c) => c.type === "text").map((c) => c.text);
     let json;
     for (const t of texts) {
@@ -505,7 +507,16 @@ async function main() {
         for (const c of clients) await c.close().catch(() => {});
         if (server) {
             await stopServer(server).catch(() => {});
-            if (failed > 0) log(`---- server output (last 4000 chars) ----\n${server.output.slice(-4000)}\n----`);
+            if (failed > 0 || VERBOSE) log(`---- server output (last 4000 chars) ----\n${server.output.slice(-4000)}\n----`);
+        }
+        if (api && VERBOSE) {
+            log("---- requests seen by the fake API ----");
+            for (const q of api.requests) {
+                const headers = { ...q.headers };
+                for (const h of ["x-api-key", "authorization"]) if (h in headers) headers[h] = "<redacted>";
+                log(`${q.method} ${q.url} -> ${q.status} ${JSON.stringify(headers)}${q.body ? " body=" + short(q.body, 200) : ""}`);
+            }
+            log("----");
         }
         if (trap) await trap.close().catch(() => {});
         if (api) await api.close().catch(() => {});

@@ -1,7 +1,10 @@
 # Installs Debian packages that are missing (shared by tools/run, tools/test and tools/bench).
 build_packages=(g++ cmake ninja-build ccache pkg-config libboost1.81-dev libboost-json1.81-dev
                 libboost-url1.81-dev libssl-dev libspdlog-dev ca-certificates)
-test_packages=(catch2 nodejs npm openssl)
+test_packages=(catch2 openssl)
+# Node and npm only when absent: a machine may already have them from elsewhere, and Debian's
+# npm package would conflict with that install.
+command -v npm >/dev/null 2>&1 || test_packages+=(nodejs npm)
 
 ensure_packages() {
     local missing=()

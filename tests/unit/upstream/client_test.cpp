@@ -229,6 +229,12 @@ TEST_CASE("client: refused connections, bad requests and bad CA files", "[upstre
     request.target = "/a b";
     CHECK(send(request).error().kind == FailureKind::refused);
 
+    // .invalid never resolves (RFC 6761); a resolver that hangs instead must hit the deadline.
+    auto unresolvable = send(Request{Origin{"http", "host.invalid", 80}, "GET", "/", {}, {}});
+    REQUIRE_FALSE(unresolvable);
+    CHECK((unresolvable.error().kind == FailureKind::resolve || unresolvable.error().kind == FailureKind::timeout));
+    CHECK_THAT(unresolvable.error().message, Catch::Contains("host.invalid"));
+
     auto config = fast_config();
     config.ca_file = "/nonexistent/mamute-ca.pem";
     CHECK_THROWS_WITH(Client(config), Catch::Contains("/nonexistent/mamute-ca.pem"));
