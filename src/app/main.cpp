@@ -65,12 +65,14 @@ int main(int argc, char** argv) {
         auto tools = std::make_shared<const toolset::Toolset>(
             std::make_shared<const catalog::Catalog>(std::move(*catalog)), client, config.upstream);
         auto sessions = std::make_shared<mcp::SessionIds>("", config.http.session_lifetime);
-        auto mcp_server = std::make_shared<const mcp::Server>(tools, sessions, config.http);
+        auto dispatcher =
+            std::make_shared<const mcp::Dispatcher>(tools, std::make_shared<mcp::SessionState>(), config.mcp);
+        auto mcp_server = std::make_shared<const mcp::Server>(dispatcher, sessions, config.http);
 
         const unsigned threads =
             config.http.threads ? config.http.threads : std::max(1u, std::thread::hardware_concurrency());
         boost::asio::io_context io(static_cast<int>(threads));
-        transport::HttpServer server(io, config.http, mcp_server);
+        transport::HttpServer server(io, config, mcp_server);
         server.start();
 
         boost::asio::signal_set signals(io, SIGINT, SIGTERM);

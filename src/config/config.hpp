@@ -37,8 +37,17 @@ struct UpstreamConfig {
     std::size_t max_result_body_bytes = 64 * 1024;
 };
 
+struct McpConfig {
+    std::size_t tools_page_size = 100;
+    // While a tool call runs, a client that sent a progressToken hears from us this often.
+    std::chrono::milliseconds progress_interval{1'000};
+    // Comment lines on an idle GET stream keep proxies from closing it.
+    std::chrono::milliseconds keepalive_interval{15'000};
+};
+
 struct Config {
     HttpConfig http;
+    McpConfig mcp;
     UpstreamConfig upstream;
     std::vector<std::string> specs;  // empty: the bundled MamuteCloud spec
     std::string log_level = "info";

@@ -30,6 +30,8 @@ struct HttpReply {
     std::vector<std::pair<std::string, std::string>> headers;
     std::string body;  // empty: no body (and no Content-Type)
     std::string content_type = "application/json";
+    // GET /mcp: instead of a body, the transport keeps a server-to-client SSE stream open for this session.
+    std::optional<std::string> open_stream_for_session;
 
     void set_header(std::string name, std::string value) { headers.emplace_back(std::move(name), std::move(value)); }
 };

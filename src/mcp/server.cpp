@@ -16,12 +16,9 @@ namespace rpc = jsonrpc::error_code;
 namespace {
 
 constexpr std::string_view endpoint_path = "/mcp";
-
-constexpr std::string_view instructions =
-    "Tools over the MamuteCloud API spec (and any other loaded OpenAPI spec). Typical flow: "
-    "search-endpoints with a few words of the task, get-endpoint for the parameters and body of the best hit, "
-    "then execute-request to make the live call with the caller's own API key. list-endpoints browses a "
-    "spec by tag; get-server-variables shows base URLs.";
+// The only revision whose clients may send JSON-RPC batches.
+constexpr std::string_view batch_protocol_version = "2025-03-26";
+constexpr std::size_t max_batch_messages = 100;
 
 HttpReply json_reply(unsigned status, const json::value& body) {
     HttpReply reply;
@@ -35,9 +32,9 @@ HttpReply rpc_error_reply(unsigned status, const json::value& id, int code, std:
     return json_reply(status, jsonrpc::make_error(id, code, std::move(message), std::move(data)));
 }
 
-HttpReply accepted_reply() {
+HttpReply empty_reply(unsigned status) {
     HttpReply reply;
-    reply.status = 202;
+    reply.status = status;
     reply.content_type.clear();
     return reply;
 }
@@ -50,33 +47,47 @@ json::array supported_versions_json() {
 
 std::string_view path_of(std::string_view target) { return target.substr(0, target.find('?')); }
 
-json::object initialize_result(std::string_view version) {
-    return json::object{
-        {"protocolVersion", version},
-        {"capabilities", json::object{{"tools", json::object{{"listChanged", false}}}}},
-        {"serverInfo", json::object{{"name", "mamute-mcp"}, {"title", "MamuteCloud MCP"}, {"version", MAMUTE_VERSION}}},
-        {"instructions", instructions},
-    };
+bool accepts_event_stream(const IncomingHttp& request) {
+    return request.accept && request.accept->find("text/event-stream") != std::string::npos;
+}
+
+CallScope scope_for(const IncomingHttp& request, std::string session, std::string protocol_version,
+                    EventSink* sink) {
+    CallScope scope;
+    scope.session = std::move(session);
+    scope.protocol_version = std::move(protocol_version);
+    scope.request_id = request.request_id;
+    scope.sink = sink;
+    if (request.api_key) scope.credentials.emplace_back("X-API-Key", *request.api_key);
+    if (request.authorization) scope.credentials.emplace_back("Authorization", *request.authorization);
+    return scope;
 }
 
 }  // namespace
 
-Server::Server(std::shared_ptr<const toolset::Toolset> tools, std::shared_ptr<SessionIds> sessions,
+Server::Server(std::shared_ptr<const Dispatcher> dispatcher, std::shared_ptr<SessionIds> sessions,
                const config::HttpConfig& config)
-    : tools_(std::move(tools)), sessions_(std::move(sessions)), allowed_origins_(config.allowed_origins) {
+    : dispatcher_(std::move(dispatcher)), sessions_(std::move(sessions)), allowed_origins_(config.allowed_origins) {
     allowed_hosts_ = config.allowed_hosts;
     if (allowed_hosts_.empty() && is_loopback_address(config.bind))
         allowed_hosts_ = {"localhost", "127.0.0.1", "[::1]"};
 }
 
-void Server::add_cors_headers(const IncomingHttp& request, HttpReply& reply) const {
-    if (!request.origin) return;
-    reply.set_header("Access-Control-Allow-Origin", *request.origin);
-    reply.set_header("Vary", "Origin");
-    reply.set_header("Access-Control-Expose-Headers", "Mcp-Session-Id, Mcp-Protocol-Version, X-Request-Id");
+std::vector<std::pair<std::string, std::string>> Server::cors_headers(const IncomingHttp& request) const {
+    // Only reached for allowed origins: others were refused with 403 first.
+    if (!request.origin) return {};
+    return {{"Access-Control-Allow-Origin", *request.origin},
+            {"Vary", "Origin"},
+            {"Access-Control-Expose-Headers", "Mcp-Session-Id, Mcp-Protocol-Version, X-Request-Id"}};
 }
 
-boost::asio::awaitable<HttpReply> Server::handle(IncomingHttp request) const {
+std::shared_ptr<SessionState::InFlight> Server::register_stream(const std::string& session,
+                                                                boost::asio::any_io_executor executor) const {
+    static std::atomic<std::uint64_t> next_stream{0};
+    return dispatcher_->state().start_call(session, "stream:" + std::to_string(next_stream++), std::move(executor));
+}
+
+boost::asio::awaitable<HttpReply> Server::handle(IncomingHttp request, EventSink* sink) const {
     // DNS rebinding and cross-site browsers are refused before anything else is looked at.
     if (request.host && !host_allowed(*request.host, allowed_hosts_))
         co_return rpc_error_reply(403, nullptr, rpc::invalid_request, "Forbidden: Host header not allowed");
@@ -91,30 +102,59 @@ boost::asio::awaitable<HttpReply> Server::handle(IncomingHttp request) const {
         // Includes /.well-known/oauth-*: a JSON 404 tells clients there is no OAuth flow to start.
         reply = json_reply(404, json::object{{"error", "not_found"}, {"message", "the MCP endpoint is POST /mcp"}});
     } else if (request.method == "POST") {
-        reply = co_await handle_post(request);
+        reply = co_await handle_post(request, accepts_event_stream(request) ? sink : nullptr);
+    } else if (request.method == "GET") {
+        reply = handle_get(request);
     } else if (request.method == "DELETE") {
         reply = handle_delete(request);
     } else if (request.method == "OPTIONS") {
         reply = handle_options(request);
     } else {
-        // GET included: this server offers no server-to-client stream yet, and 405 is what clients expect.
-        reply = rpc_error_reply(405, nullptr, rpc::invalid_request, "Method not allowed: use POST (or DELETE)");
-        reply.set_header("Allow", "POST, DELETE, OPTIONS");
+        reply = rpc_error_reply(405, nullptr, rpc::invalid_request, "Method not allowed: use POST, GET or DELETE");
+        reply.set_header("Allow", "GET, POST, DELETE, OPTIONS");
     }
-    add_cors_headers(request, reply);
+    for (auto& [name, value] : cors_headers(request)) reply.set_header(std::move(name), std::move(value));
     co_return reply;
 }
 
-HttpReply Server::handle_options(const IncomingHttp& request) const {
-    HttpReply reply;
-    reply.status = 204;
-    reply.content_type.clear();
+HttpReply Server::handle_options(const IncomingHttp&) const {
+    auto reply = empty_reply(204);
     reply.set_header("Access-Control-Allow-Methods", "GET, POST, DELETE, OPTIONS");
     reply.set_header("Access-Control-Allow-Headers",
                      "Content-Type, Accept, Authorization, X-API-Key, Mcp-Session-Id, Mcp-Protocol-Version, "
                      "Last-Event-ID, X-Request-Id");
     reply.set_header("Access-Control-Max-Age", "600");
-    (void)request;
+    return reply;
+}
+
+std::optional<HttpReply> Server::check_session(const IncomingHttp& request, const json::value& id,
+                                               SessionInfo& info) const {
+    if (request.protocol_version && !is_supported_protocol_version(*request.protocol_version)) {
+        // Also what a 2026-07-28 probe (server/discover) gets: a 4xx JSON-RPC error, so the client
+        // falls back to initialize with a revision we speak.
+        return rpc_error_reply(
+            400, id, rpc::invalid_request, "Bad Request: unsupported MCP-Protocol-Version " + *request.protocol_version,
+            json::object{{"supported", supported_versions_json()}, {"requested", *request.protocol_version}});
+    }
+    if (!request.session_id)
+        return rpc_error_reply(400, id, rpc::invalid_request,
+                               "Bad Request: Mcp-Session-Id header is required (send initialize first)");
+    auto verified = sessions_->verify(*request.session_id, SessionIds::Clock::now());
+    if (!verified)
+        return rpc_error_reply(404, id, rpc::session_not_found,
+                               "Session not found: it ended or expired; initialize a new one");
+    info = std::move(*verified);
+    return std::nullopt;
+}
+
+HttpReply Server::handle_get(const IncomingHttp& request) const {
+    if (!accepts_event_stream(request))
+        return rpc_error_reply(406, nullptr, rpc::invalid_request,
+                               "Not Acceptable: GET /mcp opens an event stream; Accept must include text/event-stream");
+    SessionInfo info;
+    if (auto refused = check_session(request, nullptr, info)) return std::move(*refused);
+    HttpReply reply;
+    reply.open_stream_for_session = *request.session_id;
     return reply;
 }
 
@@ -123,13 +163,12 @@ HttpReply Server::handle_delete(const IncomingHttp& request) const {
         return rpc_error_reply(400, nullptr, rpc::invalid_request, "Bad Request: Mcp-Session-Id header is required");
     if (!sessions_->end(*request.session_id, SessionIds::Clock::now()))
         return rpc_error_reply(404, nullptr, rpc::session_not_found, "Session not found");
-    HttpReply reply;
-    reply.status = 200;
-    reply.content_type.clear();
-    return reply;
+    // Open GET streams and calls in flight of this session end with it.
+    dispatcher_->state().cancel_session(*request.session_id);
+    return empty_reply(200);
 }
 
-boost::asio::awaitable<HttpReply> Server::handle_post(const IncomingHttp& request) const {
+boost::asio::awaitable<HttpReply> Server::handle_post(const IncomingHttp& request, EventSink* sink) const {
     if (!accept_acceptable(request.accept))
         co_return rpc_error_reply(406, nullptr, rpc::invalid_request,
                                   "Not Acceptable: Accept must include application/json or text/event-stream");
@@ -140,9 +179,17 @@ boost::asio::awaitable<HttpReply> Server::handle_post(const IncomingHttp& reques
     boost::system::error_code ec;
     const json::value message = json::parse(request.body, ec);
     if (ec) co_return rpc_error_reply(400, nullptr, rpc::parse_error, "Parse error: " + ec.message());
-    if (message.is_array())
-        co_return rpc_error_reply(400, nullptr, rpc::invalid_request,
-                                  "Invalid Request: JSON-RPC batches are not supported; send one message per POST");
+
+    if (message.is_array()) {
+        SessionInfo info;
+        if (auto refused = check_session(request, nullptr, info)) co_return std::move(*refused);
+        if (info.protocol_version != batch_protocol_version)
+            co_return rpc_error_reply(400, nullptr, rpc::invalid_request,
+                                      "Invalid Request: JSON-RPC batches are only accepted for protocol 2025-03-26; "
+                                      "send one message per POST");
+        co_return co_await handle_batch(message.as_array(),
+                                        scope_for(request, *request.session_id, info.protocol_version, nullptr));
+    }
 
     auto classified = jsonrpc::classify(message);
     if (auto* invalid = std::get_if<jsonrpc::Invalid>(&classified))
@@ -157,67 +204,48 @@ boost::asio::awaitable<HttpReply> Server::handle_post(const IncomingHttp& reques
             co_return json_reply(200, jsonrpc::make_error(call->id, rpc::invalid_params,
                                                           "Invalid params: initialize needs \"protocolVersion\""));
         const auto version = negotiate_protocol_version(requested->as_string());
-        auto reply = json_reply(200, jsonrpc::make_result(call->id, initialize_result(version)));
+        auto reply = json_reply(200, jsonrpc::make_result(call->id, dispatcher_->initialize_result(version)));
         reply.set_header("Mcp-Session-Id", sessions_->issue(version, SessionIds::Clock::now()));
         log::get("mcp")->info("[{}] session started, protocol {}", request.request_id, version);
         co_return reply;
     }
 
-    if (request.protocol_version && !is_supported_protocol_version(*request.protocol_version)) {
-        // Also what a 2026-07-28 probe (server/discover) gets: a 4xx JSON-RPC error, so the client
-        // falls back to initialize with a revision we speak.
-        co_return rpc_error_reply(
-            400, call ? call->id : json::value(nullptr), rpc::invalid_request,
-            "Bad Request: unsupported MCP-Protocol-Version " + *request.protocol_version,
-            json::object{{"supported", supported_versions_json()}, {"requested", *request.protocol_version}});
-    }
-    if (!request.session_id)
-        co_return rpc_error_reply(400, call ? call->id : json::value(nullptr), rpc::invalid_request,
-                                  "Bad Request: Mcp-Session-Id header is required (send initialize first)");
-    if (!sessions_->verify(*request.session_id, SessionIds::Clock::now()))
-        co_return rpc_error_reply(404, call ? call->id : json::value(nullptr), rpc::session_not_found,
-                                  "Session not found: it ended or expired; initialize a new one");
+    SessionInfo info;
+    if (auto refused = check_session(request, call ? call->id : json::value(nullptr), info)) co_return std::move(*refused);
+    const auto scope = scope_for(request, *request.session_id, info.protocol_version, sink);
 
-    if (!call) co_return accepted_reply();  // notifications and client responses
-
-    if (call->method == "ping") co_return json_reply(200, jsonrpc::make_result(call->id, json::object{}));
-    if (call->method == "tools/list") {
-        const auto* params = call->params.if_object();
-        if (params && params->contains("cursor"))
-            co_return json_reply(200, jsonrpc::make_error(call->id, rpc::invalid_params,
-                                                          "Invalid params: unknown cursor (the tool list has one page)"));
-        co_return json_reply(200, jsonrpc::make_result(call->id, json::object{{"tools", tools_->definitions()}}));
+    if (auto* notification = std::get_if<jsonrpc::Notification>(&classified)) {
+        dispatcher_->handle_notification(*notification, scope);
+        co_return empty_reply(202);
     }
-    if (call->method == "tools/call") co_return json_reply(200, co_await call_tool(call->id, call->params, request));
-    co_return json_reply(200, jsonrpc::make_error(call->id, rpc::method_not_found, "Method not found: " + call->method));
+    if (!call) co_return empty_reply(202);  // a client's response to us
+    co_return json_reply(200, co_await dispatcher_->handle_request(*call, scope));
 }
 
-boost::asio::awaitable<json::value> Server::call_tool(const json::value& id, const json::value& params,
-                                                      const IncomingHttp& request) const {
-    const auto* object = params.if_object();
-    const auto* name = object ? object->if_contains("name") : nullptr;
-    if (!name || !name->is_string())
-        co_return jsonrpc::make_error(id, rpc::invalid_params, "Invalid params: tools/call needs a \"name\" string");
-    const std::string tool(name->as_string());
-    if (!tools_->has(tool))
-        co_return jsonrpc::make_error(id, rpc::invalid_params, "Unknown tool: " + tool);
-
-    static const json::object no_arguments;
-    const json::object* arguments = &no_arguments;
-    if (const auto* given = object->if_contains("arguments"); given && !given->is_null()) {
-        if (!given->is_object())
-            co_return jsonrpc::make_error(id, rpc::invalid_params, "Invalid params: \"arguments\" must be an object");
-        arguments = &given->as_object();
+boost::asio::awaitable<HttpReply> Server::handle_batch(const json::array& batch, const CallScope& scope) const {
+    if (batch.empty()) co_return rpc_error_reply(400, nullptr, rpc::invalid_request, "Invalid Request: empty batch");
+    if (batch.size() > max_batch_messages)
+        co_return rpc_error_reply(400, nullptr, rpc::invalid_request,
+                                  "Invalid Request: at most " + std::to_string(max_batch_messages) +
+                                      " messages per batch");
+    json::array responses;
+    for (const auto& message : batch) {
+        auto classified = jsonrpc::classify(message);
+        if (auto* invalid = std::get_if<jsonrpc::Invalid>(&classified)) {
+            responses.push_back(
+                jsonrpc::make_error(invalid->id, rpc::invalid_request, "Invalid Request: " + invalid->reason));
+        } else if (auto* notification = std::get_if<jsonrpc::Notification>(&classified)) {
+            dispatcher_->handle_notification(*notification, scope);
+        } else if (auto* call = std::get_if<jsonrpc::Request>(&classified)) {
+            if (call->method == "initialize")
+                responses.push_back(jsonrpc::make_error(call->id, rpc::invalid_request,
+                                                        "Invalid Request: initialize must not be part of a batch"));
+            else
+                responses.push_back(co_await dispatcher_->handle_request(*call, scope));
+        }
     }
-
-    toolset::CallContext context;
-    context.request_id = request.request_id;
-    if (request.api_key) context.credentials.emplace_back("X-API-Key", *request.api_key);
-    if (request.authorization) context.credentials.emplace_back("Authorization", *request.authorization);
-
-    auto result = co_await tools_->call(tool, *arguments, context);
-    log::get("mcp")->info("[{}] tools/call {} -> {}", request.request_id, tool, result.is_error ? "error" : "ok");
-    co_return jsonrpc::make_result(id, result.to_json());
+    if (responses.empty()) co_return empty_reply(202);  // only notifications and responses
+    co_return json_reply(200, responses);
 }
 
 }  // namespace mamute::mcp

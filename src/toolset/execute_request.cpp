@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "common/log.hpp"
+#include "toolset/json_schema.hpp"
 #include "upstream/request_builder.hpp"
 #include "upstream/serialization.hpp"
 #include "upstream/url_encoding.hpp"
@@ -27,7 +28,7 @@ Two argument forms (use one):
 2. HAR, as ReadMe's MCP servers take it: {"harRequest": {"method": "POST", "url": "https://api.mamutecloud.com/security/apikey", "headers": [{"name": "content-type", "value": "application/json"}], "postData": {"mimeType": "application/json", "text": "{\"name\": \"deploy-key\"}"}}}
 
 title picks the spec when several are loaded (see list-specs); get-endpoint shows an operation's parameters.
-Result: JSON {request, status, statusText, headers, body}; status >= 400 comes back with isError. Large bodies are cut and say so.)";
+Result: JSON {request, status, statusText, headers, body}; status >= 400 comes back with isError (and the same JSON). Large bodies are cut and say so in "truncated".)";
 
 // Response headers worth an agent's attention; the rest is noise or could carry cookies.
 bool keep_header(const std::string& name) {
@@ -147,11 +148,26 @@ json::object execute_request_definition() {
                                                                                 {"mimeType", json::object{{"type", "string"}}},
                                                                                 {"text", json::object{{"type", "string"}}}}}}}}},
                       {"required", json::array{"method", "url"}}}}};
+    // What render_response produces. An upstream status >= 400 has the same shape (and isError); a call
+    // refused before sending or a transport failure is an isError text with no structuredContent.
+    auto output = schema::object(
+        {{"request", schema::string("The request line as sent: METHOD absolute-URL")},
+         {"status", schema::integer("HTTP status code from the API")},
+         {"statusText", schema::string("HTTP reason phrase; may be empty")},
+         {"headers", schema::map_of(schema::string(),
+                                    "Selected response headers, lower-case names (content-type, location, etag, "
+                                    "retry-after, rate limits, request ids)")},
+         {"body", schema::any("Response body: parsed JSON for JSON media types, else UTF-8 text, else "
+                              "{base64, bytes} for binary data")},
+         {"truncated", schema::string("Present when the body was cut: \"showing N of M bytes\"")},
+         {"note", schema::string("Hint, e.g. that no credentials were forwarded on a 401/403")}},
+        {"request", "status", "statusText", "headers", "body"});
     return json::object{
         {"name", "execute-request"},
         {"title", "Execute an API request"},
         {"description", description},
         {"inputSchema", json::object{{"type", "object"}, {"properties", std::move(properties)}}},
+        {"outputSchema", std::move(output)},
         {"annotations", json::object{{"title", "Execute an API request"},
                                      {"readOnlyHint", false},
                                      {"destructiveHint", true},
@@ -175,6 +191,29 @@ std::string redact(std::string text, const HeaderList& credentials) {
         }
     }
     return text;
+}
+
+void redact_json(json::value& value, const HeaderList& credentials) {
+    if (credentials.empty()) return;
+    if (auto* text = value.if_string()) {
+        if (auto clean = redact(std::string(*text), credentials); clean != *text) *text = clean;
+    } else if (auto* array = value.if_array()) {
+        for (auto& item : *array) redact_json(item, credentials);
+    } else if (auto* object = value.if_object()) {
+        bool renamed = false;
+        for (auto& [key, item] : *object) {
+            redact_json(item, credentials);
+            renamed = renamed || redact(std::string(key), credentials) != key;
+        }
+        if (!renamed) return;
+        json::object clean;
+        for (auto& [key, item] : *object) clean[redact(std::string(key), credentials)] = std::move(item);
+        *object = std::move(clean);
+    } else if (value.is_number()) {
+        // A numeric key (all digits) echoed as a JSON number: show it as the redacted text.
+        const auto number = json::serialize(value);
+        if (auto clean = redact(number, credentials); clean != number) value = json::string(clean);
+    }
 }
 
 ToolResult render_response(const upstream::Request& request, const upstream::Response& response,
@@ -211,7 +250,11 @@ ToolResult render_response(const upstream::Request& request, const upstream::Res
     }
     if ((response.status == 401 || response.status == 403) && credentials.empty())
         out["note"] = "no credentials were forwarded: add an X-API-Key or Authorization header to the MCP connection";
-    auto result = text_result(redact(json::serialize(out), credentials));
+    json::value structured = std::move(out);
+    redact_json(structured, credentials);
+    // Upstream errors keep the structured result: the status and body are what the agent needs, and the
+    // object still matches the outputSchema (clients validate structuredContent whenever it is present).
+    auto result = structured_result(std::move(structured.as_object()));
     result.is_error = response.status >= 400;
     return result;
 }

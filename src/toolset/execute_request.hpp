@@ -2,6 +2,7 @@
 // execute-request: validates the call against the spec, builds the request and makes the live call.
 #include <boost/asio/awaitable.hpp>
 #include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
 #include <cstddef>
 #include <string>
 
@@ -21,12 +22,17 @@ boost::asio::awaitable<ToolResult> execute_request(const catalog::Catalog& catal
 // The pure halves of execute_request, exposed for tests.
 // {request, status, statusText, headers (a safe subset, lower-case), body}: body is parsed JSON for JSON
 // content types, else UTF-8 text, else {base64, bytes}; cut at max_body_bytes with a "truncated" note.
-// isError when status >= 400. Every forwarded credential value in the text becomes [redacted].
+// structuredContent is that object and the text item its serialisation, also when status >= 400 (isError).
+// Every forwarded credential value becomes [redacted].
 ToolResult render_response(const upstream::Request& request, const upstream::Response& response,
                            std::size_t max_body_bytes, const upstream::HeaderList& credentials);
+// isError, text only: {request, error, kind}.
 ToolResult render_failure(const upstream::Request& request, const upstream::Failure& failure,
                           const upstream::HeaderList& credentials);
 // Replaces each credential value (and the token of "Bearer <token>") with [redacted].
 std::string redact(std::string text, const upstream::HeaderList& credentials);
+// redact() applied to every string (and object key) inside a JSON value; a number whose digits contain a
+// credential becomes the redacted string.
+void redact_json(boost::json::value& value, const upstream::HeaderList& credentials);
 
 }  // namespace mamute::toolset

@@ -9,6 +9,7 @@
 
 #include "catalog/describe.hpp"
 #include "search/ranker.hpp"
+#include "toolset/json_schema.hpp"
 
 namespace mamute::toolset {
 
@@ -36,7 +37,7 @@ json::object title_property() {
 }
 
 json::object definition(std::string_view name, std::string_view title, std::string_view description,
-                        json::object properties, json::array required) {
+                        json::object properties, json::array required, json::object output_schema) {
     return {{"name", name},
             {"title", title},
             {"description", description},
@@ -45,7 +46,33 @@ json::object definition(std::string_view name, std::string_view title, std::stri
               {"properties", std::move(properties)},
               {"required", std::move(required)},
               {"additionalProperties", false}}},
+            {"outputSchema", std::move(output_schema)},
             {"annotations", annotations()}};
+}
+
+// ---- output schemas: what the results below contain -------------------------------------------
+
+json::object endpoint_summary_schema() {
+    return schema::object({{"method", schema::string("HTTP method, upper case")},
+                           {"path", schema::string("Path template")},
+                           {"summary", schema::string()},
+                           {"operationId", schema::string()},
+                           {"deprecated", schema::boolean()}},
+                          {"method", "path", "summary"});
+}
+
+json::object server_variable_schema() {
+    return schema::object({{"default", schema::string()},
+                           {"enum", schema::array_of(schema::string())},
+                           {"description", schema::string()}},
+                          {"default"});
+}
+
+json::object server_schema() {
+    return schema::object({{"url", schema::string("URL template; {name} stands for a server variable")},
+                           {"description", schema::string()},
+                           {"variables", schema::map_of(server_variable_schema())}},
+                          {"url"});
 }
 
 // ---- arguments --------------------------------------------------------------------------------
@@ -103,22 +130,30 @@ json::object list_specs_definition() {
     return definition("list-specs", "List API specs",
                       "Lists the API specifications this server has loaded: title, version, short description, "
                       "number of operations and base server URLs. Call it first to learn the `title` the other "
-                      "tools take.",
-                      {}, {});
+                      "tools take. Result: {specs: [...]}.",
+                      {}, {},
+                      schema::object({{"specs", schema::array_of(schema::object(
+                                                    {{"title", schema::string("The `title` the other tools take")},
+                                                     {"version", schema::string()},
+                                                     {"description", schema::string("First paragraph, shortened")},
+                                                     {"operations", schema::integer("Number of operations")},
+                                                     {"servers", schema::array_of(schema::string(), "Base URLs")}},
+                                                    {"title", "version", "description", "operations", "servers"}))}},
+                                     {"specs"}));
 }
 
 ToolResult list_specs(const Catalog& catalog, const json::object&) {
-    json::array out;
+    json::array specs;
     for (const auto& spec : catalog.specs) {
         json::array servers;
         for (const auto& server : spec->servers) servers.push_back(json::string(server.url));
-        out.push_back(json::object{{"title", spec->title},
-                                   {"version", spec->version},
-                                   {"description", short_text(spec->description)},
-                                   {"operations", spec->operations.size()},
-                                   {"servers", std::move(servers)}});
+        specs.push_back(json::object{{"title", spec->title},
+                                     {"version", spec->version},
+                                     {"description", short_text(spec->description)},
+                                     {"operations", spec->operations.size()},
+                                     {"servers", std::move(servers)}});
     }
-    return json_result(out);
+    return structured_result(json::object{{"specs", std::move(specs)}});
 }
 
 // ---- list-endpoints ---------------------------------------------------------------------------
@@ -131,7 +166,14 @@ json::object list_endpoints_definition() {
         "search-endpoints is quicker. Call get-endpoint for the parameters and schemas of one endpoint.",
         {{"title", title_property()},
          {"tag", {{"type", "string"}, {"description", "Only list endpoints with this tag (case-insensitive)."}}}},
-        {});
+        {},
+        schema::object(
+            {{"title", schema::string("Spec title")},
+             {"operations", schema::integer("Number of distinct endpoints listed")},
+             {"tags", schema::array_of(schema::object({{"tag", schema::string("Tag name; untagged endpoints under \"default\"")},
+                                                       {"endpoints", schema::array_of(endpoint_summary_schema())}},
+                                                      {"tag", "endpoints"}))}},
+            {"title", "operations", "tags"}));
 }
 
 ToolResult list_endpoints(const Catalog& catalog, const json::object& args) {
@@ -171,7 +213,8 @@ ToolResult list_endpoints(const Catalog& catalog, const json::object& args) {
     }
     if (!tag_filter->empty() && tags.empty())
         return error_result("no tag \"" + *tag_filter + "\" in \"" + (*spec)->title + "\"; tags: " + known);
-    return json_result(json::object{{"title", (*spec)->title}, {"operations", listed.size()}, {"tags", std::move(tags)}});
+    return structured_result(
+        json::object{{"title", (*spec)->title}, {"operations", listed.size()}, {"tags", std::move(tags)}});
 }
 
 // ---- search-endpoints -------------------------------------------------------------------------
@@ -180,8 +223,8 @@ json::object search_endpoints_definition() {
     return definition(
         "search-endpoints", "Search endpoints",
         "Finds endpoints for keywords or a short description of the task (\"purge cache url\", \"create dns "
-        "record\"), across all loaded specs unless `title` is given. Returns the best matches first: title, "
-        "method, path, summary, operationId, score (0-100, relative to the best hit) and the fields that "
+        "record\"), across all loaded specs unless `title` is given. Returns {results: [...]}, best matches first: "
+        "title, method, path, summary, operationId, score (0-100, relative to the best hit) and the fields that "
         "matched. An exact operationId or path ranks first. Follow up with get-endpoint.",
         {{"pattern", {{"type", "string"}, {"description", "Keywords, an operationId or a path."}}},
          {"title", {{"type", "string"}, {"description", "Only search this spec (title from list-specs)."}}},
@@ -191,7 +234,25 @@ json::object search_endpoints_definition() {
            {"maximum", kMaxSearchLimit},
            {"default", kDefaultSearchLimit},
            {"description", "Maximum number of results."}}}},
-        {"pattern"});
+        {"pattern"},
+        schema::object(
+            {{"results",
+              schema::array_of(
+                  schema::object({{"title", schema::string("Spec title")},
+                                  {"method", schema::string("HTTP method, upper case")},
+                                  {"path", schema::string("Path template")},
+                                  {"summary", schema::string()},
+                                  {"operationId", schema::string()},
+                                  {"score", [] {
+                                       auto score = schema::integer("0-100, relative to the best hit");
+                                       score["minimum"] = 0;
+                                       score["maximum"] = 100;
+                                       return score;
+                                   }()},
+                                  {"matched", schema::array_of(schema::string(), "Fields the pattern matched")}},
+                                 {"title", "method", "path", "summary", "score", "matched"}),
+                  "Best match first; empty when nothing matched")}},
+            {"results"}));
 }
 
 namespace {
@@ -263,7 +324,7 @@ ToolResult search_endpoints(const Catalog& catalog, const json::object& args) {
     // Boost.JSON would print them as 5.356E1.
     double best = 0;
     for (const auto& ranked : hits) best = std::max(best, ranked.hit.score);
-    json::array out;
+    json::array results;
     for (const auto& [spec, hit] : hits) {
         const Operation& op = spec->operations[hit.operation];
         json::array matched;
@@ -273,9 +334,9 @@ ToolResult search_endpoints(const Catalog& catalog, const json::object& args) {
         if (!op.operation_id.empty()) entry["operationId"] = op.operation_id;
         entry["score"] = hit.exact || best <= 0 ? 100 : static_cast<std::int64_t>(std::lround(100 * hit.score / best));
         entry["matched"] = std::move(matched);
-        out.push_back(std::move(entry));
+        results.push_back(std::move(entry));
     }
-    return json_result(out);
+    return structured_result(json::object{{"results", std::move(results)}});
 }
 
 // ---- get-endpoint -----------------------------------------------------------------------------
@@ -291,7 +352,38 @@ json::object get_endpoint_definition() {
         {{"title", title_property()},
          {"path", {{"type", "string"}, {"description", "Path template, e.g. /cdn/resource/{id}."}}},
          {"method", {{"type", "string"}, {"description", "HTTP method, any case: GET, POST, PUT, DELETE, ..."}}}},
-        {"path", "method"});
+        {"path", "method"},
+        schema::object(
+            {{"title", schema::string("Spec title")},
+             {"method", schema::string("HTTP method, upper case")},
+             {"path", schema::string("Path template")},
+             {"operationId", schema::string()},
+             {"summary", schema::string()},
+             {"description", schema::string()},
+             {"tags", schema::array_of(schema::string())},
+             {"deprecated", schema::boolean()},
+             {"parameters",
+              schema::array_of(schema::object({{"name", schema::string()},
+                                               {"in", schema::string("path, query, header or cookie")},
+                                               {"required", schema::boolean()},
+                                               {"description", schema::string()},
+                                               {"schema", schema::any("JSON Schema of the value, $refs resolved")},
+                                               {"style", schema::string()},
+                                               {"explode", schema::boolean()},
+                                               {"allowReserved", schema::boolean()},
+                                               {"example", schema::any("Example value from the spec")}},
+                                              {"name", "in", "required"}))},
+             {"requestBody", schema::typed("object", "OpenAPI request body object: content per media type")},
+             {"responses", schema::typed("object", "OpenAPI responses object: one entry per status code")},
+             {"security",
+              schema::object({{"requirements",
+                               schema::array_of(schema::any("{scheme name: [scopes]}, as in the spec"),
+                                                "Alternatives: any one suffices; empty when no auth is needed")},
+                              {"schemes", schema::typed("object", "The security schemes named, by name")}},
+                             {"requirements", "schemes"})},
+             {"servers", schema::array_of(server_schema(), "Effective server URLs of this operation")},
+             {"pathParams", schema::map_of(schema::string(), "Values captured from a concrete path")}},
+            {"title", "method", "path", "parameters", "responses", "security", "servers"}));
 }
 
 namespace {
@@ -344,7 +436,7 @@ ToolResult get_endpoint(const Catalog& catalog, const json::object& args) {
         for (const auto& [name, value] : match->path_params) values[name] = value;
         out["pathParams"] = std::move(values);
     }
-    return json_result(out);
+    return structured_result(std::move(out));
 }
 
 // ---- get-server-variables ---------------------------------------------------------------------
@@ -355,7 +447,19 @@ json::object get_server_variables_definition() {
         "Lists a spec's server base URLs with their variables (default, allowed values, description), including "
         "servers that only some paths or operations use (with the operations that use them). Use it to build "
         "the absolute URL for execute-request.",
-        {{"title", title_property()}}, {});
+        {{"title", title_property()}}, {},
+        schema::object(
+            {{"title", schema::string("Spec title")},
+             {"servers",
+              schema::array_of(schema::object(
+                  {{"url", schema::string("URL template; {name} stands for a server variable")},
+                   {"description", schema::string()},
+                   {"variables", schema::map_of(server_variable_schema(), "By name; empty when none")},
+                   {"scope", json::object{{"type", "string"}, {"enum", {"root", "operation"}}}},
+                   {"operations", schema::array_of(schema::string(), "For scope operation: the operations using it")},
+                   {"moreOperations", schema::integer("How many more operations use it than are listed")}},
+                  {"url", "variables", "scope"}))}},
+            {"title", "servers"}));
 }
 
 ToolResult get_server_variables(const Catalog& catalog, const json::object& args) {
@@ -394,7 +498,7 @@ ToolResult get_server_variables(const Catalog& catalog, const json::object& args
     for (const auto& op : s.operations)
         for (const auto& server : op.servers)
             if (!is_root(server)) add(server, &op);
-    return json_result(json::object{{"title", s.title}, {"servers", std::move(servers)}});
+    return structured_result(json::object{{"title", s.title}, {"servers", std::move(servers)}});
 }
 
 }  // namespace mamute::toolset

@@ -20,7 +20,11 @@ ToolResult text_result(std::string text) {
     return result;
 }
 
-ToolResult json_result(const json::value& value) { return text_result(json::serialize(value)); }
+ToolResult structured_result(json::object value) {
+    auto result = text_result(json::serialize(value));
+    result.structured_content = std::move(value);
+    return result;
+}
 
 ToolResult error_result(std::string message) {
     auto result = text_result(std::move(message));

@@ -19,9 +19,11 @@ struct ToolResult {
 };
 
 ToolResult text_result(std::string text);
-// The value serialised as compact JSON text.
-ToolResult json_result(const boost::json::value& value);
-// isError result with a message an agent can act on.
+// A structured result (MCP 2025-06-18): structuredContent is the object, and the one text item is the same
+// object serialised as compact JSON, for clients that read only text. Both always agree.
+ToolResult structured_result(boost::json::object value);
+// isError result with a message an agent can act on: text only, no structuredContent (a tool's outputSchema
+// describes its successful results).
 ToolResult error_result(std::string message);
 
 // What a tool call knows about the MCP request it came from.

@@ -1,6 +1,9 @@
 #include "transport/connection.hpp"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -8,6 +11,7 @@
 #include <openssl/rand.h>
 
 #include "common/log.hpp"
+#include "transport/sse_response.hpp"
 
 namespace mamute::transport {
 
@@ -89,10 +93,29 @@ http::response<http::string_body> early_error(http::status status, std::string_v
     return response;
 }
 
+// GET /mcp: holds a server-to-client stream open, with comment lines as keep-alives, until the
+// client goes, its session is deleted, or the server stops.
+asio::awaitable<void> run_event_stream(SseResponse& sse, const std::string& session, const mcp::Server& mcp,
+                                       std::chrono::milliseconds keepalive_interval) {
+    auto executor = co_await asio::this_coro::executor;
+    auto registration = mcp.register_stream(session, executor);
+    if (!co_await sse.start()) co_return;
+    asio::steady_timer timer(executor);
+    for (;;) {
+        timer.expires_after(keepalive_interval);
+        auto [ec] = co_await timer.async_wait(
+            asio::bind_cancellation_slot(registration->signal.slot(), asio::as_tuple(asio::use_awaitable)));
+        if (ec) break;  // the session ended
+        if (!co_await sse.comment("keepalive")) co_return;
+    }
+    co_await sse.finish({});
+}
+
 }  // namespace
 
-asio::awaitable<void> serve_connection(asio::ip::tcp::socket socket, config::HttpConfig config,
+asio::awaitable<void> serve_connection(asio::ip::tcp::socket socket, std::shared_ptr<const ConnectionSettings> settings,
                                        std::shared_ptr<const mcp::Server> mcp) {
+    const auto& config = settings->http;
     auto logger = log::get("http");
     beast::tcp_stream stream(std::move(socket));
     beast::flat_buffer buffer;
@@ -134,20 +157,34 @@ asio::awaitable<void> serve_connection(asio::ip::tcp::socket socket, config::Htt
         const std::string request_id = incoming.request_id;
         const std::string method = incoming.method;
         const std::string target = incoming.target.substr(0, incoming.target.find('?'));
+        auto stream_headers = mcp->cors_headers(incoming);
+        stream_headers.emplace_back("X-Request-Id", request_id);
+        SseResponse sse(stream, version, keep_alive, std::move(stream_headers), config.read_timeout);
 
         // No deadline while the reply is computed: a tool call bounds its own upstream time.
         stream.expires_never();
-        auto reply = co_await mcp->handle(std::move(incoming));
-        reply.set_header("X-Request-Id", request_id);
-        auto response = to_response(reply, version, keep_alive);
-
-        stream.expires_after(config.read_timeout);
-        auto [write_error, bytes_written] = co_await http::async_write(stream, response, use_nothrow);
-        (void)bytes_written;
+        auto reply = co_await mcp->handle(std::move(incoming), &sse);
+        bool written = false;
+        if (sse.started()) {
+            // Progress or log messages went first: the reply is the stream's last event.
+            written = co_await sse.finish(reply.body);
+        } else if (reply.open_stream_for_session) {
+            logger->info("[{}] {} {} event stream opened", request_id, method, target);
+            co_await run_event_stream(sse, *reply.open_stream_for_session, *mcp, settings->keepalive_interval);
+            logger->info("[{}] {} {} event stream closed", request_id, method, target);
+            break;
+        } else {
+            reply.set_header("X-Request-Id", request_id);
+            auto response = to_response(reply, version, keep_alive);
+            stream.expires_after(config.read_timeout);
+            auto [write_error, bytes_written] = co_await http::async_write(stream, response, use_nothrow);
+            (void)bytes_written;
+            written = !write_error;
+        }
         const auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() -
                                                                                    started);
         logger->info("[{}] {} {} {} {}us", request_id, method, target, reply.status, elapsed.count());
-        if (write_error || !keep_alive) break;
+        if (!written || !keep_alive) break;
     }
 
     boost::system::error_code ignored;

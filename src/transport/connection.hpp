@@ -10,7 +10,13 @@
 
 namespace mamute::transport {
 
-boost::asio::awaitable<void> serve_connection(boost::asio::ip::tcp::socket socket, config::HttpConfig config,
+struct ConnectionSettings {
+    config::HttpConfig http;
+    std::chrono::milliseconds keepalive_interval;
+};
+
+boost::asio::awaitable<void> serve_connection(boost::asio::ip::tcp::socket socket,
+                                              std::shared_ptr<const ConnectionSettings> settings,
                                               std::shared_ptr<const mcp::Server> mcp);
 
 }  // namespace mamute::transport

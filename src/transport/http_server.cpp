@@ -12,9 +12,12 @@ namespace mamute::transport {
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
-HttpServer::HttpServer(asio::io_context& io, const config::HttpConfig& config, std::shared_ptr<const mcp::Server> mcp)
-    : io_(io), config_(config), mcp_(std::move(mcp)), acceptor_(io) {
-    const tcp::endpoint endpoint(asio::ip::make_address(config.bind), config.port);
+HttpServer::HttpServer(asio::io_context& io, const config::Config& config, std::shared_ptr<const mcp::Server> mcp)
+    : io_(io),
+      settings_(std::make_shared<const ConnectionSettings>(ConnectionSettings{config.http, config.mcp.keepalive_interval})),
+      mcp_(std::move(mcp)),
+      acceptor_(io) {
+    const tcp::endpoint endpoint(asio::ip::make_address(config.http.bind), config.http.port);
     acceptor_.open(endpoint.protocol());
     acceptor_.set_option(asio::socket_base::reuse_address(true));
     acceptor_.bind(endpoint);
@@ -31,7 +34,7 @@ void HttpServer::accept_next() {
         if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
         if (!ec) {
             auto executor = socket.get_executor();
-            asio::co_spawn(executor, serve_connection(std::move(socket), config_, mcp_), asio::detached);
+            asio::co_spawn(executor, serve_connection(std::move(socket), settings_, mcp_), asio::detached);
         } else {
             log::get("http")->warn("accept failed: {}", ec.message());
         }

@@ -6,13 +6,14 @@
 
 #include "config/config.hpp"
 #include "mcp/server.hpp"
+#include "transport/connection.hpp"
 
 namespace mamute::transport {
 
 class HttpServer {
 public:
     // Binds and listens immediately (throws at start-up when the address is unusable).
-    HttpServer(boost::asio::io_context& io, const config::HttpConfig& config, std::shared_ptr<const mcp::Server> mcp);
+    HttpServer(boost::asio::io_context& io, const config::Config& config, std::shared_ptr<const mcp::Server> mcp);
 
     boost::asio::ip::tcp::endpoint local_endpoint() const { return acceptor_.local_endpoint(); }
     void start();
@@ -23,7 +24,7 @@ private:
     void accept_next();
 
     boost::asio::io_context& io_;
-    config::HttpConfig config_;
+    std::shared_ptr<const ConnectionSettings> settings_;
     std::shared_ptr<const mcp::Server> mcp_;
     boost::asio::ip::tcp::acceptor acceptor_;
 };

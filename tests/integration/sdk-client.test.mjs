@@ -284,6 +284,9 @@ async function main() {
         await check(`list-specs shows "${SPEC_TITLE}" with 68 operations`, async () => {
             const r = await callTool(client, "list-specs", {});
             assert.notEqual(r.isError, true, r.text);
+            // Structured output: {specs: [...]} (the SDK validated it against outputSchema), same as the text.
+            assert.ok(Array.isArray(r.raw.structuredContent?.specs), `no structuredContent.specs: ${short(r.raw)}`);
+            assert.deepEqual(r.raw.structuredContent, r.json, "structuredContent differs from the text content");
             const found = deepFind(r.json, (v) => isObj(v) && Object.values(v).includes(SPEC_TITLE));
             assert.ok(found, `no spec titled "${SPEC_TITLE}": ${short(r.text)}`);
             const counts = Object.entries(found.node).filter(([, v]) => typeof v === "number");
@@ -323,6 +326,9 @@ async function main() {
         await check('search-endpoints "purge cache by url" ranks POST /cdn/resource/{id}/purge/url in the top 3', async () => {
             const r = await callTool(client, "search-endpoints", { pattern: "purge cache by url" });
             assert.notEqual(r.isError, true, r.text);
+            // Structured output: {results: [...]} (the SDK validated it against outputSchema), same as the text.
+            assert.ok(Array.isArray(r.raw.structuredContent?.results), `no structuredContent.results: ${short(r.raw)}`);
+            assert.deepEqual(r.raw.structuredContent, r.json, "structuredContent differs from the text content");
             const list = deepFind(r.json, (v) => Array.isArray(v) && v.length > 0 && v.every((e) => isObj(e) && typeof e.path === "string"));
             assert.ok(list, `no ranked list of endpoints: ${short(r.text)}`);
             const top3 = list.node.slice(0, 3);

@@ -16,9 +16,12 @@ namespace {
 
 struct Fixture {
     std::shared_ptr<mcp::SessionIds> sessions = std::make_shared<mcp::SessionIds>("test", 3600s);
+    std::shared_ptr<mcp::SessionState> state = std::make_shared<mcp::SessionState>();
     mcp::Server server;
 
-    Fixture() : server(make_tools(), sessions, config::HttpConfig{}) {}
+    explicit Fixture(config::McpConfig mcp_config = {})
+        : server(std::make_shared<const mcp::Dispatcher>(make_tools(), state, mcp_config), sessions,
+                 config::HttpConfig{}) {}
 
     static std::shared_ptr<const toolset::Toolset> make_tools() {
         auto catalog = catalog::load_catalog({MAMUTE_SOURCE_DIR "/spec/mamutecloud.openapi.json"});
@@ -132,11 +135,30 @@ TEST_CASE("mcp: DELETE ends the session") {
     CHECK(f.send(del).status == 400);
 }
 
-TEST_CASE("mcp: GET is 405, other paths are JSON 404s") {
+TEST_CASE("mcp: GET opens an event stream for a live session only; other methods are 405; other paths JSON 404s") {
     Fixture f;
-    auto get = Fixture::post("");
+    const auto session = f.initialize();
+    auto get = Fixture::post("", session);
     get.method = "GET";
-    auto reply = f.send(get);
+    get.accept = "text/event-stream";
+    auto stream = f.send(get);
+    CHECK(stream.status == 200);
+    CHECK(stream.open_stream_for_session == session);
+
+    auto json_only = get;
+    json_only.accept = "application/json";
+    CHECK(f.send(json_only).status == 406);
+    auto no_session = get;
+    no_session.session_id.reset();
+    CHECK(f.send(no_session).status == 400);
+    auto unknown = get;
+    unknown.session_id = "0123";
+    CHECK(f.send(unknown).status == 404);
+    CHECK_FALSE(f.send(unknown).open_stream_for_session);
+
+    auto put = get;
+    put.method = "PUT";
+    auto reply = f.send(put);
     CHECK(reply.status == 405);
     CHECK(Fixture::header(reply, "Allow").find("POST") != std::string::npos);
 
@@ -264,4 +286,34 @@ TEST_CASE("mcp: tools/list gives six tools, each an object schema; an unknown to
     const auto& content = specs.at("result").at("content").as_array();
     REQUIRE(content.size() == 1);
     CHECK(content[0].at("text").as_string().find("MamuteCloud API") != json::string::npos);
+}
+
+TEST_CASE("mcp: batches are served for 2025-03-26 sessions only") {
+    Fixture f;
+    const auto old_session = f.initialize("2025-03-26");
+    auto batch = f.send(Fixture::post(
+        R"([{"jsonrpc":"2.0","id":1,"method":"ping"},{"jsonrpc":"2.0","method":"notifications/initialized"},)"
+        R"({"jsonrpc":"2.0","id":2,"method":"tools/list"},{"jsonrpc":"2.0","id":3,"method":"nope"},{"bad":1},)"
+        R"({"jsonrpc":"2.0","id":4,"method":"initialize","params":{"protocolVersion":"2025-03-26"}}])",
+        old_session));
+    REQUIRE(batch.status == 200);
+    const auto responses = Fixture::body(batch).as_array();
+    REQUIRE(responses.size() == 5);  // the notification gets no response
+    CHECK(responses[0].at("id") == 1);
+    CHECK(responses[0].at("result") == json::object{});
+    CHECK(responses[1].at("result").at("tools").as_array().size() == 6);
+    CHECK(responses[2].at("error").at("code") == -32601);
+    CHECK(responses[3].at("error").at("code") == -32600);
+    CHECK(responses[4].at("error").at("code") == -32600);
+
+    auto only_notifications =
+        f.send(Fixture::post(R"([{"jsonrpc":"2.0","method":"notifications/initialized"}])", old_session));
+    CHECK(only_notifications.status == 202);
+    CHECK(only_notifications.body.empty());
+    CHECK(f.send(Fixture::post("[]", old_session)).status == 400);
+
+    const auto new_session = f.initialize("2025-06-18");
+    auto refused = f.send(Fixture::post(R"([{"jsonrpc":"2.0","id":1,"method":"ping"}])", new_session));
+    CHECK(refused.status == 400);
+    CHECK(Fixture::error_code(refused) == -32600);
 }

@@ -13,6 +13,7 @@
 #include <catch2/catch.hpp>
 
 #include "../upstream/spec_fixture.hpp"
+#include "schema_check.hpp"
 
 namespace asio = boost::asio;
 namespace http = boost::beast::http;
@@ -36,13 +37,11 @@ upstream::Response response(unsigned status, std::string content_type, std::stri
     return r;
 }
 
-std::string text_of(const ToolResult& result) {
-    REQUIRE(result.content.size() == 1);
-    return std::string(result.content[0].as_object().at("text").as_string());
-}
-
+// structuredContent of the rendered response, checked against the outputSchema and the text item; isError
+// exactly from status 400 up.
 json::object rendered(const upstream::Response& r, std::size_t max = 64 * 1024, const upstream::HeaderList& credentials = {}) {
-    return json::parse(text_of(render_response(sample_request(), r, max, credentials))).as_object();
+    return testing::structured_ok(execute_request_definition(), render_response(sample_request(), r, max, credentials),
+                                  r.status >= 400);
 }
 
 }  // namespace
@@ -60,6 +59,14 @@ TEST_CASE("execute-request definition", "[toolset][execute]") {
     CHECK(annotations.at("destructiveHint") == true);
     CHECK(annotations.at("idempotentHint") == false);
     CHECK(annotations.at("openWorldHint") == true);
+
+    testing::check_output_schema(tool);
+    const json::value output = tool.at("outputSchema");
+    CHECK(output.at("required") == json::array{"request", "status", "statusText", "headers", "body"});
+    CHECK(output.at_pointer("/properties/status/type") == "integer");
+    CHECK(output.at_pointer("/properties/headers/additionalProperties/type") == "string");
+    CHECK_FALSE(output.at_pointer("/properties/body").as_object().contains("type"));  // any JSON value
+    for (const auto* name : {"truncated", "note"}) CHECK(output.at("properties").as_object().contains(name));
 }
 
 TEST_CASE("render: JSON bodies are parsed, headers filtered", "[toolset][execute]") {
@@ -104,9 +111,14 @@ TEST_CASE("render: text, binary and truncation", "[toolset][execute]") {
 TEST_CASE("render: isError from status 400 up, hint when no credentials", "[toolset][execute]") {
     CHECK_FALSE(render_response(sample_request(), response(200, "text/plain", "ok"), 1024, {}).is_error);
     CHECK_FALSE(render_response(sample_request(), response(302, "text/plain", ""), 1024, {}).is_error);
+    // An upstream error is still an HTTP response: isError, with the same structured result.
     auto missing = render_response(sample_request(), response(404, "application/json", R"({"error":"nope"})"), 1024, {});
     CHECK(missing.is_error);
-    CHECK(json::parse(text_of(missing)).at("status") == 404);
+    const auto structured = testing::structured_ok(execute_request_definition(), missing, true);
+    CHECK(structured.at("status") == 404);
+    CHECK(structured.at("statusText") == "Not Found");
+    CHECK(structured.at("body") == json::parse(R"({"error":"nope"})"));
+    CHECK(missing.to_json().at("isError") == true);
     auto unauthorized = rendered(response(401, "application/json", "{}"));
     CHECK_THAT(std::string(unauthorized.at("note").as_string()), Catch::Contains("X-API-Key"));
 }
@@ -117,17 +129,33 @@ TEST_CASE("render: forwarded credential values are redacted", "[toolset][execute
                                   response(200, "application/json",
                                            R"({"echo": "mk_live_0123456789", "auth": "Bearer eyJtoken.part", "t": "eyJtoken.part"})"),
                                   1024, credentials);
-    const auto text = text_of(result);
-    CHECK(text.find("mk_live_0123456789") == std::string::npos);
-    CHECK(text.find("eyJtoken.part") == std::string::npos);
-    CHECK(json::parse(text).at("body") == json::parse(R"({"echo": "[redacted]", "auth": "[redacted]", "t": "[redacted]"})"));
+    const auto structured = testing::structured_ok(execute_request_definition(), result);
+    const auto wire = json::serialize(result.to_json());  // text and structuredContent
+    CHECK(wire.find("mk_live_0123456789") == std::string::npos);
+    CHECK(wire.find("eyJtoken.part") == std::string::npos);
+    CHECK(structured.at("body") == json::parse(R"({"echo": "[redacted]", "auth": "[redacted]", "t": "[redacted]"})"));
     CHECK(redact("key \"quoted\\\" ok", {{"X-API-Key", "\"quoted\\"}}) == "key [redacted]\" ok");
+}
+
+TEST_CASE("render: redaction reaches keys, numbers and text bodies without breaking the JSON", "[toolset][execute]") {
+    const upstream::HeaderList credentials{{"X-API-Key", "424242424242"}, {"Authorization", "Bearer \"tok\\en\""}};
+    auto structured = rendered(response(200, "application/json",
+                                        R"({"424242424242": {"n": 424242424242, "ok": 7, "q": "\"tok\\en\""}, "list": [1, "x424242424242y"]})"),
+                               1024, credentials);
+    CHECK(structured.at("body") ==
+          json::parse(R"({"[redacted]": {"n": "[redacted]", "ok": 7, "q": "[redacted]"}, "list": [1, "x[redacted]y"]})"));
+    // A text body holding JSON text: the escaped form of a credential is caught too.
+    auto text = rendered(response(200, "text/plain", R"({"q": "\"tok\\en\""})"), 1024, credentials);
+    CHECK(text.at("body") == R"({"q": "[redacted]"})");
+    // Without credentials nothing changes.
+    json::value same = json::parse(R"({"a": ["424242424242", 424242424242]})");
+    redact_json(same, {});
+    CHECK(same == json::parse(R"({"a": ["424242424242", 424242424242]})"));
 }
 
 TEST_CASE("render: transport failures", "[toolset][execute]") {
     auto result = render_failure(sample_request(), upstream::Failure{upstream::FailureKind::timeout, "timed out after 30000 ms"}, {});
-    CHECK(result.is_error);
-    auto out = json::parse(text_of(result));
+    auto out = json::parse(testing::error_only(result));  // nothing came back: no structuredContent
     CHECK(out.at("kind") == "timeout");
     CHECK(out.at("error") == "timed out after 30000 ms");
     CHECK(out.at("request") == "GET https://api.mamutecloud.com/cdn/resource/42");
@@ -183,12 +211,12 @@ TEST_CASE("execute-request: a live call through base_url forwards credentials", 
                            R"({"method":"GET","path":"/cdn/resource/{id}","pathParams":{"id":"a/b"},
                                "headers":{"X-API-Key":"agent-guess"}})",
                            context);
-    CHECK_FALSE(result.is_error);
+    const auto structured = testing::structured_ok(execute_request_definition(), result);
     CHECK(seen.target() == "/v1/cdn/resource/a%2Fb");
     CHECK(seen["X-API-Key"] == "mk_secret_value_42");
-    const auto text = text_of(result);
-    CHECK(text.find("mk_secret_value_42") == std::string::npos);
-    CHECK(json::parse(text).at("body").at("your_key") == "[redacted]");
+    CHECK(json::serialize(result.to_json()).find("mk_secret_value_42") == std::string::npos);
+    CHECK(structured.at("body").at("your_key") == "[redacted]");
+    CHECK(structured.at("status") == 200);
 }
 
 TEST_CASE("execute-request: invalid calls are explained and nothing is sent", "[toolset][execute]") {
@@ -201,14 +229,12 @@ TEST_CASE("execute-request: invalid calls are explained and nothing is sent", "[
     const CallContext context;
 
     auto unknown = run_tool(io, catalog, client, config, R"({"method":"GET","path":"/nope"})", context);
-    CHECK(unknown.is_error);
-    CHECK_THAT(text_of(unknown), Catch::StartsWith("no operation GET /nope in spec 'MamuteCloud API'"));
+    CHECK_THAT(testing::error_only(unknown), Catch::StartsWith("no operation GET /nope in spec 'MamuteCloud API'"));
     io.restart();
     auto foreign = run_tool(io, catalog, client, config,
                             R"({"harRequest":{"method":"GET","url":"https://evil.example.com/cdn/resource"}})", context);
-    CHECK(foreign.is_error);
-    CHECK_THAT(text_of(foreign), Catch::StartsWith("refused: https://evil.example.com is not a server"));
+    CHECK_THAT(testing::error_only(foreign), Catch::StartsWith("refused: https://evil.example.com is not a server"));
     io.restart();
     auto wrong_title = run_tool(io, catalog, client, config, R"({"title":"Other","method":"GET","path":"/cdn/resource"})", context);
-    CHECK(wrong_title.is_error);
+    testing::error_only(wrong_title);
 }

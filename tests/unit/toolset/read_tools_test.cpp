@@ -1,8 +1,10 @@
-// The five read-only tools on the fixture specs: definitions, outputs and argument errors.
+// The five read-only tools on the fixture specs: definitions, outputs and argument errors. Every
+// successful result is checked against its tool's outputSchema (structuredContent, text identical).
 #include <catch2/catch.hpp>
 
 #include <boost/json/parse.hpp>
 
+#include "schema_check.hpp"
 #include "toolset/read_tools.hpp"
 
 using namespace mamute;
@@ -31,21 +33,13 @@ const catalog::Catalog& two_specs() {
     return loaded;
 }
 
-std::string text_of(const ToolResult& result) {
-    REQUIRE(result.content.size() == 1);
-    return std::string(result.content[0].at("text").as_string());
+// structuredContent of a successful result, checked against the tool's outputSchema and the text item.
+json::value ok_json(const json::object& definition, const ToolResult& result) {
+    return testing::structured_ok(definition, result);
 }
 
-json::value ok_json(const ToolResult& result) {
-    INFO(text_of(result));
-    REQUIRE_FALSE(result.is_error);
-    return json::parse(text_of(result));
-}
-
-std::string error_text(const ToolResult& result) {
-    REQUIRE(result.is_error);
-    return text_of(result);
-}
+// The message of an isError result, which carries no structuredContent.
+std::string error_text(const ToolResult& result) { return testing::error_only(result); }
 
 json::object args(std::string_view text) { return json::parse(text).as_object(); }
 
@@ -66,6 +60,19 @@ TEST_CASE("tool definitions are complete MCP tool objects", "[toolset][read_tool
               json::parse(R"({"readOnlyHint":true,"destructiveHint":false,"idempotentHint":true,"openWorldHint":false})"));
     }
     CHECK(list_specs_definition().at("name") == "list-specs");
+}
+
+TEST_CASE("every read tool declares an object outputSchema its results follow", "[toolset][read_tools][structured]") {
+    for (const auto& def : {list_specs_definition(), list_endpoints_definition(), search_endpoints_definition(),
+                            get_endpoint_definition(), get_server_variables_definition()})
+        testing::check_output_schema(def);
+    // Array results are wrapped: structuredContent must be an object.
+    CHECK(json::value(list_specs_definition()).at_pointer("/outputSchema/required") == json::array{"specs"});
+    CHECK(json::value(list_specs_definition()).at_pointer("/outputSchema/properties/specs/type") == "array");
+    CHECK(json::value(search_endpoints_definition()).at_pointer("/outputSchema/required") == json::array{"results"});
+    CHECK(json::value(search_endpoints_definition()).at_pointer("/outputSchema/properties/results/type") == "array");
+    CHECK(json::value(get_server_variables_definition()).at_pointer("/outputSchema/properties/servers/items/properties/scope/enum") ==
+          json::array{"root", "operation"});
     CHECK(json::value(search_endpoints_definition()).at_pointer("/inputSchema/required") == json::array{"pattern"});
     CHECK(json::value(get_endpoint_definition()).at_pointer("/inputSchema/required") == json::array{"path", "method"});
     CHECK(json::value(get_endpoint_definition()).at_pointer("/inputSchema/properties/title/type") == "string");
@@ -73,16 +80,16 @@ TEST_CASE("tool definitions are complete MCP tool objects", "[toolset][read_tool
 }
 
 TEST_CASE("list-specs: title, version, short description, operation count, servers", "[toolset][read_tools]") {
-    auto out = ok_json(list_specs(two_specs(), {}));
-    CHECK(out == json::parse(R"([
+    auto out = ok_json(list_specs_definition(), list_specs(two_specs(), {}));
+    CHECK(out == json::parse(R"({"specs":[
         {"title":"Mini Cloud","version":"1.2.0",
          "description":"A small CDN and storage API used by the catalog tests.",
          "operations":15,"servers":["https://api.{region}.example.com/v1"]},
-        {"title":"Second API","version":"0.1","description":"","operations":2,"servers":["/"]}])"));
+        {"title":"Second API","version":"0.1","description":"","operations":2,"servers":["/"]}]})"));
 }
 
 TEST_CASE("list-endpoints groups by tag in document order, untagged under default", "[toolset][read_tools]") {
-    auto out = ok_json(list_endpoints(one_spec(), {}));
+    auto out = ok_json(list_endpoints_definition(), list_endpoints(one_spec(), {}));
     CHECK(out.at("title") == "Mini Cloud");
     CHECK(out.at("operations") == 15);
     const auto& tags = out.at("tags").as_array();
@@ -97,7 +104,7 @@ TEST_CASE("list-endpoints groups by tag in document order, untagged under defaul
 }
 
 TEST_CASE("list-endpoints: tag filter, unknown tag, title needed with two specs", "[toolset][read_tools]") {
-    auto storage = ok_json(list_endpoints(one_spec(), args(R"({"tag":"storage"})")));
+    auto storage = ok_json(list_endpoints_definition(), list_endpoints(one_spec(), args(R"({"tag":"storage"})")));
     CHECK(storage.at("operations") == 5);
     CHECK(storage.at("tags").as_array().size() == 1);
     CHECK(error_text(list_endpoints(one_spec(), args(R"({"tag":"Nope"})"))) ==
@@ -108,13 +115,14 @@ TEST_CASE("list-endpoints: tag filter, unknown tag, title needed with two specs"
           "unknown spec title \"Nope\"; loaded specs: \"Mini Cloud\", \"Second API\"");
     CHECK(error_text(list_endpoints(two_specs(), args(R"({"title":5})"))) ==
           "argument \"title\" must be a string: the spec title from list-specs");
-    auto second = ok_json(list_endpoints(two_specs(), args(R"({"title":"Second API"})")));
+    auto second = ok_json(list_endpoints_definition(), list_endpoints(two_specs(), args(R"({"title":"Second API"})")));
     CHECK(second.at("operations") == 2);
 }
 
 TEST_CASE("search-endpoints ranks across specs and reports what matched", "[toolset][read_tools]") {
-    auto out = ok_json(search_endpoints(two_specs(), args(R"({"pattern":"purge cache url"})")));
-    const auto& hits = out.as_array();
+    auto out = ok_json(search_endpoints_definition(), search_endpoints(two_specs(), args(R"({"pattern":"purge cache url"})")));
+    REQUIRE(out.as_object().size() == 1);
+    const auto& hits = out.at("results").as_array();
     REQUIRE(hits.size() >= 4);
     CHECK(hits[0].at("title") == "Mini Cloud");
     CHECK(hits[0].at("method") == "POST");
@@ -128,15 +136,18 @@ TEST_CASE("search-endpoints ranks across specs and reports what matched", "[tool
     for (const auto& hit : hits) second_spec_found = second_spec_found || hit.at("title") == "Second API";
     CHECK(second_spec_found);  // "purge ... cache" also matches there, further down
 
-    auto only_second = ok_json(search_endpoints(two_specs(), args(R"({"pattern":"purge","title":"Second API"})")));
-    REQUIRE(only_second.as_array().size() == 1);
-    CHECK(only_second.at_pointer("/0/operationId") == "purgeWidget");
+    auto only_second = ok_json(search_endpoints_definition(), search_endpoints(two_specs(), args(R"({"pattern":"purge","title":"Second API"})")));
+    REQUIRE(only_second.at("results").as_array().size() == 1);
+    CHECK(only_second.at_pointer("/results/0/operationId") == "purgeWidget");
 }
 
 TEST_CASE("search-endpoints: limit and argument errors", "[toolset][read_tools]") {
-    CHECK(ok_json(search_endpoints(one_spec(), args(R"({"pattern":"cdn resource","limit":2})"))).as_array().size() == 2);
-    CHECK(ok_json(search_endpoints(one_spec(), args(R"({"pattern":"cdn resource","limit":500})"))).as_array().size() == 9);
-    CHECK(ok_json(search_endpoints(one_spec(), args(R"({"pattern":"zzzz"})"))).as_array().empty());
+    auto search = [](std::string_view arguments) {
+        return ok_json(search_endpoints_definition(), search_endpoints(one_spec(), args(arguments)));
+    };
+    CHECK(search(R"({"pattern":"cdn resource","limit":2})").at("results").as_array().size() == 2);
+    CHECK(search(R"({"pattern":"cdn resource","limit":500})").at("results").as_array().size() == 9);
+    CHECK(search(R"({"pattern":"zzzz"})") == json::parse(R"({"results":[]})"));  // still an object
     CHECK(error_text(search_endpoints(one_spec(), args(R"({"pattern":"  "})"))) ==
           "argument \"pattern\" is empty: give keywords such as \"purge cache url\"");
     CHECK(error_text(search_endpoints(one_spec(), {})) ==
@@ -148,7 +159,7 @@ TEST_CASE("search-endpoints: limit and argument errors", "[toolset][read_tools]"
 }
 
 TEST_CASE("get-endpoint returns the resolved operation", "[toolset][read_tools]") {
-    auto out = ok_json(get_endpoint(one_spec(), args(R"({"path":"/cdn/resource","method":"post"})")));
+    auto out = ok_json(get_endpoint_definition(), get_endpoint(one_spec(), args(R"({"path":"/cdn/resource","method":"post"})")));
     CHECK(out.at("title") == "Mini Cloud");
     CHECK(out.at("method") == "POST");
     CHECK(out.at("path") == "/cdn/resource");
@@ -167,22 +178,22 @@ TEST_CASE("get-endpoint returns the resolved operation", "[toolset][read_tools]"
 }
 
 TEST_CASE("get-endpoint: parameters show style and explode only when not the default", "[toolset][read_tools]") {
-    auto out = ok_json(get_endpoint(one_spec(), args(R"({"path":"/cdn/resource","method":"GET"})")));
+    auto out = ok_json(get_endpoint_definition(), get_endpoint(one_spec(), args(R"({"path":"/cdn/resource","method":"GET"})")));
     CHECK(out.at("parameters") == json::parse(R"([
         {"name":"status","in":"query","required":false,"schema":{"type":"array","items":{"type":"string"}},"explode":false},
         {"name":"session","in":"cookie","required":false,"schema":{"type":"string"}},
         {"name":"X-Trace-Id","in":"header","required":false,
          "schema":{"type":"string","format":"uuid","description":"A GUID"}}])"));
-    auto check = ok_json(get_endpoint(one_spec(), args(R"({"path":"/cdn/resource/check-distribution-name","method":"get"})")));
+    auto check = ok_json(get_endpoint_definition(), get_endpoint(one_spec(), args(R"({"path":"/cdn/resource/check-distribution-name","method":"get"})")));
     CHECK(check.at("security") == json::parse(R"({"requirements":[],"schemes":{}})"));
     CHECK(check.at_pointer("/parameters/0/example") == "my-site");
 }
 
 TEST_CASE("get-endpoint accepts concrete paths and reports the captured values", "[toolset][read_tools]") {
-    auto out = ok_json(get_endpoint(one_spec(), args(R"({"path":"/cdn/resource/42/purge/url","method":"Post"})")));
+    auto out = ok_json(get_endpoint_definition(), get_endpoint(one_spec(), args(R"({"path":"/cdn/resource/42/purge/url","method":"Post"})")));
     CHECK(out.at("operationId") == "purgeByUrl");
     CHECK(out.at("pathParams") == json::parse(R"({"id":"42"})"));
-    auto literal = ok_json(get_endpoint(one_spec(), args(R"({"path":"cdn/resource/check-distribution-name/","method":"GET"})")));
+    auto literal = ok_json(get_endpoint_definition(), get_endpoint(one_spec(), args(R"({"path":"cdn/resource/check-distribution-name/","method":"GET"})")));
     CHECK(literal.at("operationId") == "checkDistributionName");
     CHECK_FALSE(literal.as_object().contains("pathParams"));
 }
@@ -203,13 +214,13 @@ TEST_CASE("get-endpoint: unknown method or path suggests the closest endpoints",
 }
 
 TEST_CASE("get-endpoint shows recursive schemas as x-circular", "[toolset][read_tools]") {
-    auto out = ok_json(get_endpoint(one_spec(), args(R"({"path":"/tree","method":"get"})")));
+    auto out = ok_json(get_endpoint_definition(), get_endpoint(one_spec(), args(R"({"path":"/tree","method":"get"})")));
     CHECK(out.at_pointer("/responses/200/content/application~1json/schema/properties/children/items") ==
           json::parse(R"({"$ref":"#/components/schemas/Node","x-circular":true})"));
 }
 
 TEST_CASE("get-server-variables covers root, path and operation servers once each", "[toolset][read_tools]") {
-    auto out = ok_json(get_server_variables(one_spec(), {}));
+    auto out = ok_json(get_server_variables_definition(), get_server_variables(one_spec(), {}));
     CHECK(out == json::parse(R"({"title":"Mini Cloud","servers":[
         {"url":"https://api.{region}.example.com/v1","description":"Management API",
          "variables":{"region":{"default":"us","enum":["us","eu"],"description":"Deployment region"}},"scope":"root"},
@@ -217,8 +228,48 @@ TEST_CASE("get-server-variables covers root, path and operation servers once eac
          "scope":"operation","operations":["GET /storage/buckets/{bucketId}/objects/{key}"]},
         {"url":"https://upload.example.com","variables":{},
          "scope":"operation","operations":["PUT /storage/buckets/{bucketId}/objects/{key}"]}]})"));
-    auto second = ok_json(get_server_variables(two_specs(), args(R"({"title":"Second API"})")));
+    auto second = ok_json(get_server_variables_definition(), get_server_variables(two_specs(), args(R"({"title":"Second API"})")));
     CHECK(second == json::parse(R"({"title":"Second API","servers":[{"url":"/","variables":{},"scope":"root"}]})"));
     CHECK(error_text(get_server_variables(two_specs(), {})) ==
           "several specs are loaded, so \"title\" is required; one of: \"Mini Cloud\", \"Second API\"");
+}
+
+TEST_CASE("read tool results conform to their outputSchema on every fixture operation", "[toolset][read_tools][structured]") {
+    // Sweep: all specs, every tag, every operation by template and by concrete path, a few searches.
+    const auto& catalog = two_specs();
+    ok_json(list_specs_definition(), list_specs(catalog, {}));
+    for (const auto& spec : catalog.specs) {
+        const json::object by_title{{"title", spec->title}};
+        auto listed = ok_json(list_endpoints_definition(), list_endpoints(catalog, by_title));
+        for (const auto& group : listed.at("tags").as_array()) {
+            auto with_tag = by_title;
+            with_tag["tag"] = group.at("tag");
+            ok_json(list_endpoints_definition(), list_endpoints(catalog, with_tag));
+        }
+        ok_json(get_server_variables_definition(), get_server_variables(catalog, by_title));
+        for (const auto& op : spec->operations) {
+            INFO(op.method << " " << op.path);
+            auto call = by_title;
+            call["method"] = op.method;
+            call["path"] = op.path;
+            auto described = ok_json(get_endpoint_definition(), get_endpoint(catalog, call));
+            CHECK(described.at("path").as_string() == op.path);
+            std::string concrete = op.path;  // every {placeholder} filled with 7
+            for (auto open = concrete.find('{'); open != std::string::npos; open = concrete.find('{'))
+                concrete.replace(open, concrete.find('}', open) - open + 1, "7");
+            call["path"] = concrete;
+            ok_json(get_endpoint_definition(), get_endpoint(catalog, call));
+        }
+    }
+    for (const auto* pattern : {"purge", "cdn resource", "GET /health", "purgeByUrl", "storage object upload"})
+        ok_json(search_endpoints_definition(), search_endpoints(catalog, json::object{{"pattern", pattern}, {"limit", 50}}));
+}
+
+TEST_CASE("read tool errors are text only, without structuredContent", "[toolset][read_tools][structured]") {
+    const auto result = list_endpoints(two_specs(), {});
+    CHECK(result.to_json() == json::parse(R"({"content":[{"type":"text","text":
+        "several specs are loaded, so \"title\" is required; one of: \"Mini Cloud\", \"Second API\""}],"isError":true})"));
+    error_text(search_endpoints(one_spec(), {}));
+    error_text(get_endpoint(one_spec(), args(R"({"path":"/nope","method":"GET"})")));
+    error_text(get_server_variables(two_specs(), args(R"({"title":"Nope"})")));
 }

@@ -29,8 +29,12 @@ struct RunningServer {
         auto tools = std::make_shared<const toolset::Toolset>(
             std::make_shared<const catalog::Catalog>(std::move(*catalog)),
             std::make_shared<const upstream::Client>(upstream), upstream);
-        auto mcp = std::make_shared<const mcp::Server>(tools, std::make_shared<mcp::SessionIds>("t", 3600s), config);
-        server = std::make_unique<transport::HttpServer>(io, config, mcp);
+        auto dispatcher = std::make_shared<const mcp::Dispatcher>(tools, std::make_shared<mcp::SessionState>(),
+                                                                  config::McpConfig{});
+        auto mcp = std::make_shared<const mcp::Server>(dispatcher, std::make_shared<mcp::SessionIds>("t", 3600s), config);
+        config::Config full;
+        full.http = config;
+        server = std::make_unique<transport::HttpServer>(io, full, mcp);
         server->start();
         thread = std::thread([this] { io.run(); });
     }

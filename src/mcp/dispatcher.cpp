@@ -1,0 +1,236 @@
+#include "mcp/dispatcher.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json/serialize.hpp>
+
+#include "common/log.hpp"
+
+namespace mamute::mcp {
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+namespace rpc = jsonrpc::error_code;
+
+namespace {
+
+constexpr std::string_view instructions =
+    "Tools over the MamuteCloud API spec (and any other loaded OpenAPI spec). Typical flow: "
+    "search-endpoints with a few words of the task, get-endpoint for the parameters and body of the best hit, "
+    "then execute-request to make the live call with the caller's own API key. list-endpoints browses a "
+    "spec by tag; get-server-variables shows base URLs.";
+
+constexpr std::string_view cursor_prefix = "tools:";
+
+// Cursors are opaque to clients: the offset, base64url-encoded so nobody is tempted to build one.
+std::string encode_cursor(std::size_t offset) {
+    static constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    const std::string plain = std::string(cursor_prefix) + std::to_string(offset);
+    std::string out;
+    for (std::size_t i = 0; i < plain.size(); i += 3) {
+        std::uint32_t chunk = static_cast<unsigned char>(plain[i]) << 16;
+        if (i + 1 < plain.size()) chunk |= static_cast<unsigned char>(plain[i + 1]) << 8;
+        if (i + 2 < plain.size()) chunk |= static_cast<unsigned char>(plain[i + 2]);
+        out += alphabet[chunk >> 18 & 63];
+        out += alphabet[chunk >> 12 & 63];
+        if (i + 1 < plain.size()) out += alphabet[chunk >> 6 & 63];
+        if (i + 2 < plain.size()) out += alphabet[chunk & 63];
+    }
+    return out;
+}
+
+std::optional<std::size_t> decode_cursor(std::string_view cursor) {
+    auto value = [](char c) -> int {
+        if (c >= 'A' && c <= 'Z') return c - 'A';
+        if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+        if (c >= '0' && c <= '9') return c - '0' + 52;
+        if (c == '-') return 62;
+        if (c == '_') return 63;
+        return -1;
+    };
+    if (cursor.size() > 64) return std::nullopt;
+    std::string plain;
+    std::uint32_t bits = 0;
+    int count = 0;
+    for (char c : cursor) {
+        const int v = value(c);
+        if (v < 0) return std::nullopt;
+        bits = bits << 6 | static_cast<std::uint32_t>(v);
+        count += 6;
+        if (count >= 8) {
+            count -= 8;
+            plain.push_back(static_cast<char>(bits >> count & 0xFF));
+        }
+    }
+    if (!plain.starts_with(cursor_prefix) || plain.size() == cursor_prefix.size()) return std::nullopt;
+    std::size_t offset = 0;
+    for (char c : plain.substr(cursor_prefix.size())) {
+        if (c < '0' || c > '9' || offset > 1'000'000) return std::nullopt;
+        offset = offset * 10 + static_cast<std::size_t>(c - '0');
+    }
+    return offset;
+}
+
+// Built outside coroutines: GCC 12 miscompiles braced json initialisers inside coroutine bodies.
+json::object notification(std::string_view method, json::object params) {
+    return json::object{{"jsonrpc", "2.0"}, {"method", method}, {"params", std::move(params)}};
+}
+
+json::object progress_notification(const json::value& token, std::uint64_t progress, std::string message) {
+    return notification("notifications/progress",
+                        json::object{{"progressToken", token}, {"progress", progress}, {"message", std::move(message)}});
+}
+
+json::object log_notification(LogLevel level, std::string_view tool, std::string_view event) {
+    return notification("notifications/message",
+                        json::object{{"level", log_level_name(level)},
+                                     {"logger", "mamute-mcp"},
+                                     {"data", json::object{{"tool", tool}, {"event", event}}}});
+}
+
+// Keeps a client that asked for progress informed while a tool call runs; ends when cancelled.
+asio::awaitable<void> report_progress(EventSink& sink, json::value token, std::string tool,
+                                      std::chrono::milliseconds interval) {
+    asio::steady_timer timer(co_await asio::this_coro::executor);
+    for (std::uint64_t tick = 1;; ++tick) {
+        timer.expires_after(interval);
+        auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+        if (ec) co_return;
+        const auto elapsed_ms = static_cast<std::uint64_t>(interval.count()) * tick;
+        co_await sink.send(
+            progress_notification(token, tick, tool + " still running after " + std::to_string(elapsed_ms) + " ms"));
+    }
+}
+
+}  // namespace
+
+Dispatcher::Dispatcher(std::shared_ptr<const toolset::Toolset> tools, std::shared_ptr<SessionState> state,
+                       config::McpConfig config)
+    : tools_(std::move(tools)), state_(std::move(state)), config_(config) {}
+
+json::object Dispatcher::initialize_result(std::string_view protocol_version) const {
+    return json::object{
+        {"protocolVersion", protocol_version},
+        {"capabilities", json::object{{"tools", json::object{{"listChanged", false}}}, {"logging", json::object{}}}},
+        {"serverInfo", json::object{{"name", "mamute-mcp"}, {"title", "MamuteCloud MCP"}, {"version", MAMUTE_VERSION}}},
+        {"instructions", instructions},
+    };
+}
+
+asio::awaitable<json::object> Dispatcher::handle_request(const jsonrpc::Request& request,
+                                                         const CallScope& scope) const {
+    if (request.method == "ping") co_return jsonrpc::make_result(request.id, json::object{});
+    if (request.method == "tools/list") co_return list_tools(request);
+    if (request.method == "tools/call") co_return co_await call_tool(request, scope);
+    if (request.method == "logging/setLevel") co_return set_log_level(request, scope);
+    if (request.method == "initialize")
+        co_return jsonrpc::make_error(request.id, rpc::invalid_request, "Invalid Request: already initialized");
+    co_return jsonrpc::make_error(request.id, rpc::method_not_found, "Method not found: " + request.method);
+}
+
+void Dispatcher::handle_notification(const jsonrpc::Notification& notification, const CallScope& scope) const {
+    if (notification.method != "notifications/cancelled") return;  // initialized, roots changes: nothing to do
+    const auto* params = notification.params.if_object();
+    const auto* id = params ? params->if_contains("requestId") : nullptr;
+    if (!id || !(id->is_string() || id->is_int64() || id->is_uint64())) return;
+    if (state_->cancel_call(scope.session, json::serialize(*id)))
+        log::get("mcp")->info("[{}] cancelling request {}", scope.request_id, json::serialize(*id));
+}
+
+json::object Dispatcher::list_tools(const jsonrpc::Request& request) const {
+    const auto& all = tools_->definitions();
+    std::size_t offset = 0;
+    if (const auto* params = request.params.if_object()) {
+        if (const auto* cursor = params->if_contains("cursor"); cursor && !cursor->is_null()) {
+            const auto decoded = cursor->is_string() ? decode_cursor(cursor->as_string()) : std::nullopt;
+            if (!decoded || *decoded >= all.size())
+                return jsonrpc::make_error(request.id, rpc::invalid_params,
+                                           "Invalid params: unknown cursor (use the nextCursor of a tools/list result)");
+            offset = *decoded;
+        }
+    }
+    const auto end = std::min(all.size(), offset + std::max<std::size_t>(1, config_.tools_page_size));
+    json::array page(all.begin() + static_cast<std::ptrdiff_t>(offset), all.begin() + static_cast<std::ptrdiff_t>(end));
+    json::object result{{"tools", std::move(page)}};
+    if (end < all.size()) result["nextCursor"] = encode_cursor(end);
+    return jsonrpc::make_result(request.id, std::move(result));
+}
+
+json::object Dispatcher::set_log_level(const jsonrpc::Request& request, const CallScope& scope) const {
+    const auto* params = request.params.if_object();
+    const auto* level = params ? params->if_contains("level") : nullptr;
+    const auto parsed = level && level->is_string() ? parse_log_level(level->as_string()) : std::nullopt;
+    if (!parsed)
+        return jsonrpc::make_error(request.id, rpc::invalid_params,
+                                   "Invalid params: level must be one of debug, info, notice, warning, error, "
+                                   "critical, alert, emergency");
+    state_->set_log_level(scope.session, *parsed);
+    return jsonrpc::make_result(request.id, json::object{});
+}
+
+asio::awaitable<json::object> Dispatcher::call_tool(const jsonrpc::Request& request, const CallScope& scope) const {
+    const auto* params = request.params.if_object();
+    const auto* name = params ? params->if_contains("name") : nullptr;
+    if (!name || !name->is_string())
+        co_return jsonrpc::make_error(request.id, rpc::invalid_params, "Invalid params: tools/call needs a \"name\" string");
+    const std::string tool(name->as_string());
+    if (!tools_->has(tool)) co_return jsonrpc::make_error(request.id, rpc::invalid_params, "Unknown tool: " + tool);
+
+    static const json::object no_arguments;
+    const json::object* arguments = &no_arguments;
+    if (const auto* given = params->if_contains("arguments"); given && !given->is_null()) {
+        if (!given->is_object())
+            co_return jsonrpc::make_error(request.id, rpc::invalid_params, "Invalid params: \"arguments\" must be an object");
+        arguments = &given->as_object();
+    }
+    json::value progress_token = nullptr;
+    if (const auto* meta = params->if_contains("_meta"); meta && meta->is_object())
+        if (const auto* token = meta->as_object().if_contains("progressToken");
+            token && (token->is_string() || token->is_int64() || token->is_uint64()))
+            progress_token = *token;
+
+    toolset::CallContext context{scope.credentials, scope.request_id};
+    EventSink* sink = scope.sink;
+    const auto level = sink ? state_->log_level(scope.session) : std::nullopt;
+    auto log_to_client = [&](LogLevel at, std::string_view event) -> asio::awaitable<void> {
+        if (level && at >= *level) co_await sink->send(log_notification(at, tool, event));
+    };
+    co_await log_to_client(LogLevel::info, "started");
+
+    auto executor = co_await asio::this_coro::executor;
+    auto in_flight = state_->start_call(scope.session, json::serialize(request.id), executor);
+    std::optional<toolset::ToolResult> result;
+    try {
+        if (sink && !progress_token.is_null()) {
+            co_await sink->send(progress_notification(progress_token, 0, tool + " started"));
+            using namespace asio::experimental::awaitable_operators;
+            auto raced = co_await asio::co_spawn(
+                executor,
+                tools_->call(tool, *arguments, context) ||
+                    report_progress(*sink, progress_token, tool, config_.progress_interval),
+                asio::bind_cancellation_slot(in_flight->signal.slot(), asio::use_awaitable));
+            if (raced.index() == 0) result = std::move(std::get<0>(raced));
+        } else {
+            result = co_await asio::co_spawn(executor, tools_->call(tool, *arguments, context),
+                                             asio::bind_cancellation_slot(in_flight->signal.slot(),
+                                                                          asio::use_awaitable));
+        }
+    } catch (const boost::system::system_error& e) {
+        if (e.code() != asio::error::operation_aborted) throw;
+    }
+    if (in_flight->cancelled || !result) {
+        log::get("mcp")->info("[{}] tools/call {} cancelled", scope.request_id, tool);
+        co_return jsonrpc::make_result(request.id, toolset::error_result("cancelled by the client").to_json());
+    }
+    log::get("mcp")->info("[{}] tools/call {} -> {}", scope.request_id, tool, result->is_error ? "error" : "ok");
+    co_await log_to_client(result->is_error ? LogLevel::warning : LogLevel::info,
+                           result->is_error ? "failed" : "finished");
+    co_return jsonrpc::make_result(request.id, result->to_json());
+}
+
+}  // namespace mamute::mcp

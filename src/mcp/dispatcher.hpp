@@ -1,0 +1,51 @@
+#pragma once
+// MCP methods, independent of the transport: the HTTP front and the stdio front both call this.
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/json/object.hpp>
+#include <memory>
+#include <string>
+
+#include "config/config.hpp"
+#include "jsonrpc/message.hpp"
+#include "mcp/event_sink.hpp"
+#include "mcp/session_state.hpp"
+#include "toolset/toolset.hpp"
+
+namespace mamute::mcp {
+
+// What one message knows about where it came from.
+struct CallScope {
+    std::string session;           // key into SessionState; one fixed key for stdio
+    std::string protocol_version;  // negotiated for the session
+    upstream::HeaderList credentials;
+    std::string request_id;        // for log lines
+    EventSink* sink = nullptr;     // null: the client cannot take messages before the response
+};
+
+class Dispatcher {
+public:
+    Dispatcher(std::shared_ptr<const toolset::Toolset> tools, std::shared_ptr<SessionState> state,
+               config::McpConfig config);
+
+    boost::json::object initialize_result(std::string_view protocol_version) const;
+
+    // The response (result or error) to a request other than initialize.
+    boost::asio::awaitable<boost::json::object> handle_request(const jsonrpc::Request& request,
+                                                               const CallScope& scope) const;
+    void handle_notification(const jsonrpc::Notification& notification, const CallScope& scope) const;
+
+    SessionState& state() const { return *state_; }
+
+private:
+    boost::json::object list_tools(const jsonrpc::Request& request) const;
+    boost::json::object set_log_level(const jsonrpc::Request& request, const CallScope& scope) const;
+    boost::asio::awaitable<boost::json::object> call_tool(const jsonrpc::Request& request,
+                                                          const CallScope& scope) const;
+
+    std::shared_ptr<const toolset::Toolset> tools_;
+    std::shared_ptr<SessionState> state_;
+    config::McpConfig config_;
+};
+
+}  // namespace mamute::mcp
