@@ -1,8 +1,16 @@
-// mamute-mcp: parse the command line, load the specs, serve until a signal arrives.
+// mamute-mcp: parse the command line, load the specs, serve until a signal arrives (or, with
+// --stdio, until the client closes our stdin).
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <fcntl.h>
+#include <unistd.h>
 #include <algorithm>
+#include <csignal>
+#include <cstdlib>
+#include <cstring>
 #include <exception>
+#include <functional>
 #include <iostream>
 #include <thread>
 #include <vector>
@@ -14,6 +22,7 @@
 #include "mcp/session_ids.hpp"
 #include "toolset/toolset.hpp"
 #include "transport/http_server.hpp"
+#include "transport/stdio_server.hpp"
 #include "upstream/client.hpp"
 
 #ifndef MAMUTE_DEFAULT_SPEC
@@ -27,6 +36,81 @@ constexpr int exit_usage = 2;
 std::string display_address(const boost::asio::ip::tcp::endpoint& endpoint) {
     const auto address = endpoint.address().to_string();
     return endpoint.address().is_v6() ? "[" + address + "]" : address;
+}
+
+void run_threads(boost::asio::io_context& io, unsigned threads) {
+    std::vector<std::thread> workers;
+    for (unsigned i = 1; i < threads; ++i) workers.emplace_back([&io] { io.run(); });
+    io.run();
+    for (auto& worker : workers) worker.join();
+}
+
+// Serves one client on stdin/stdout until its input ends. Stdout carries protocol lines only: the
+// server writes through its own copy of descriptor 1, and descriptor 1 itself is pointed at
+// /dev/null so that a stray write by any library cannot corrupt the stream.
+int serve_stdio(boost::asio::io_context& io, unsigned threads, const mamute::config::Config& config,
+                std::shared_ptr<const mamute::mcp::Dispatcher> dispatcher) {
+    using namespace mamute;
+    auto logger = log::get("app");
+    std::signal(SIGPIPE, SIG_IGN);  // a client that goes away is a write error, not a dead process
+    const int input = ::dup(STDIN_FILENO);
+    const int output = ::dup(STDOUT_FILENO);
+    if (input < 0 || output < 0) {
+        logger->critical("cannot duplicate stdin/stdout: {}", std::strerror(errno));
+        return 1;
+    }
+    // Asio makes the descriptors non-blocking, and that flag belongs to the open file, which the
+    // parent (and our stderr, on a terminal) may share: put it back on the way out.
+    const int input_flags = ::fcntl(input, F_GETFL);
+    const int output_flags = ::fcntl(output, F_GETFL);
+    if (const int null = ::open("/dev/null", O_WRONLY); null >= 0) {
+        ::dup2(null, STDOUT_FILENO);
+        ::close(null);
+    }
+
+    transport::StdioSettings settings;
+    settings.max_line_bytes = config.http.max_request_bytes;
+    settings.credentials = transport::stdio_credentials(config.stdio);
+    auto server = std::make_shared<transport::StdioServer>(io.get_executor(), input, output, std::move(dispatcher),
+                                                           std::move(settings));
+
+    int status = 0;
+    boost::asio::co_spawn(io, server->run(), [&](std::exception_ptr error) {
+        if (error) {
+            try {
+                std::rethrow_exception(error);
+            } catch (const std::exception& e) {
+                logger->critical("stdio server failed: {}", e.what());
+            }
+            status = 1;
+        }
+        io.stop();  // requests cancelled at the drain deadline may still be unwinding
+    });
+
+    // First signal: stop reading and finish like at end of input; a second one stops at once.
+    boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+    std::function<void(const boost::system::error_code&, int)> on_signal =
+        [&](const boost::system::error_code& ec, int signal) {
+            if (ec) return;
+            static bool stopping = false;
+            if (stopping) {
+                logger->info("signal {} received again, stopping now", signal);
+                io.stop();
+                return;
+            }
+            stopping = true;
+            logger->info("signal {} received, finishing", signal);
+            server->stop();
+            signals.async_wait(on_signal);
+        };
+    signals.async_wait(on_signal);
+
+    logger->info("serving MCP on stdio ({} threads)", threads);
+    run_threads(io, threads);
+    if (input_flags >= 0) ::fcntl(input, F_SETFL, input_flags);
+    if (output_flags >= 0) ::fcntl(output, F_SETFL, output_flags);
+    logger->info("stdio input ended, exiting");
+    return status;
 }
 
 }  // namespace
@@ -47,6 +131,7 @@ int main(int argc, char** argv) {
         return 0;
     }
     auto config = std::move(parsed->config);
+    config::apply_environment(config, [](const char* name) { return std::getenv(name); });
     if (config.specs.empty()) config.specs.push_back(MAMUTE_DEFAULT_SPEC);
     log::set_level(config.log_level);
     auto logger = log::get("app");
@@ -72,6 +157,7 @@ int main(int argc, char** argv) {
         const unsigned threads =
             config.http.threads ? config.http.threads : std::max(1u, std::thread::hardware_concurrency());
         boost::asio::io_context io(static_cast<int>(threads));
+        if (config.stdio.enabled) return serve_stdio(io, threads, config, dispatcher);
         transport::HttpServer server(io, config, mcp_server);
         server.start();
 
@@ -86,10 +172,7 @@ int main(int argc, char** argv) {
         const auto endpoint = server.local_endpoint();
         logger->info("listening on http://{}:{}/mcp ({} threads)", display_address(endpoint), endpoint.port(), threads);
 
-        std::vector<std::thread> workers;
-        for (unsigned i = 1; i < threads; ++i) workers.emplace_back([&io] { io.run(); });
-        io.run();
-        for (auto& worker : workers) worker.join();
+        run_threads(io, threads);
     } catch (const std::exception& e) {
         logger->critical("{}", e.what());
         return exit_usage;

@@ -6,6 +6,7 @@
 #include <charconv>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <set>
 #include <sstream>
 
@@ -194,13 +195,28 @@ Expected<Config> apply_config_json(Config config, std::string_view json_text, co
     return config;
 }
 
+void apply_environment(Config& config, const std::function<const char*(const char*)>& getenv) {
+    if (!config.stdio.enabled) return;
+    auto fill = [&](std::optional<std::string>& target, const char* name) {
+        if (target) return;  // the flag wins
+        if (const char* value = getenv(name); value && *value) target = value;
+    };
+    fill(config.stdio.api_key, "MAMUTECLOUD_API_KEY");
+    fill(config.stdio.bearer_token, "MAMUTECLOUD_BEARER_TOKEN");
+}
+
 std::string usage() {
     return "Usage: mamute-mcp [options]\n"
            "\n"
-           "An MCP server (Streamable HTTP at /mcp) that gives AI agents an OpenAPI-described API.\n"
+           "An MCP server (Streamable HTTP at /mcp, or stdio) that gives AI agents an OpenAPI-described API.\n"
            "\n"
            "Options:\n"
            "  --config FILE      JSON config file (see config/mamute-mcp.json); flags override it\n"
+           "  --stdio            serve one client on stdin/stdout (newline-delimited JSON-RPC) instead of HTTP;\n"
+           "                     logs go to stderr\n"
+           "  --api-key KEY      with --stdio: the X-API-Key execute-request sends (default: $MAMUTECLOUD_API_KEY;\n"
+           "                     prefer the variable, flags show up in process lists)\n"
+           "  --bearer-token T   with --stdio: sent as Authorization: Bearer T (default: $MAMUTECLOUD_BEARER_TOKEN)\n"
            "  --bind ADDR        address to listen on (default 127.0.0.1)\n"
            "  --port N           port to listen on (default 8080; 0 picks a free port)\n"
            "  --spec FILE        OpenAPI document to serve; repeat for several (default: bundled MamuteCloud spec)\n"
@@ -280,6 +296,14 @@ Expected<CommandLine> parse_command_line(const std::vector<std::string>& args) {
             auto threads = parse_int<unsigned>(*v, 0, 1024, "--threads");
             if (!threads) return threads.error();
             result.config.http.threads = *threads;
+        } else if (flag == "--stdio") {
+            if (inline_value) return make_error("--stdio takes no value");
+            result.config.stdio.enabled = true;
+        } else if (flag == "--api-key" || flag == "--bearer-token") {
+            auto v = value();
+            if (!v) return v.error();
+            if (v->empty()) return make_error(flag + ": empty value");
+            (flag == "--api-key" ? result.config.stdio.api_key : result.config.stdio.bearer_token) = *v;
         } else if (flag == "--log-level") {
             auto v = value();
             if (!v) return v.error();
@@ -289,6 +313,10 @@ Expected<CommandLine> parse_command_line(const std::vector<std::string>& args) {
         }
     }
     if (!flag_specs.empty()) result.config.specs = std::move(flag_specs);
+    // Over HTTP each client sends its own key in headers; a server-wide key would serve them all.
+    if (!result.config.stdio.enabled && (result.config.stdio.api_key || result.config.stdio.bearer_token))
+        return make_error(std::string(result.config.stdio.api_key ? "--api-key" : "--bearer-token") +
+                          ": only used with --stdio (over HTTP the client sends X-API-Key or Authorization)");
     if (auto valid = validate(result.config); !valid) return valid.error();
     return result;
 }

@@ -1,5 +1,6 @@
 #pragma once
 // Builds the Config from defaults, an optional JSON config file and flags (flags win).
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,10 @@ Expected<CommandLine> parse_command_line(const std::vector<std::string>& args);
 // Applies a config document over `config`. Relative spec and CA paths are taken relative to base_dir.
 Expected<Config> apply_config_json(Config config, std::string_view json_text, const std::string& source,
                                    const std::string& base_dir);
+
+// With --stdio, fills the credentials no flag gave from MAMUTECLOUD_API_KEY and
+// MAMUTECLOUD_BEARER_TOKEN (empty values are ignored). `getenv` is std::getenv outside tests.
+void apply_environment(Config& config, const std::function<const char*(const char*)>& getenv);
 
 std::string usage();
 

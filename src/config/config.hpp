@@ -45,8 +45,17 @@ struct McpConfig {
     std::chrono::milliseconds keepalive_interval{15'000};
 };
 
+// `--stdio`: one client on stdin/stdout instead of the HTTP listener. Over stdio the client cannot
+// send headers, so the credentials execute-request forwards come from flags or the environment.
+struct StdioConfig {
+    bool enabled = false;
+    std::optional<std::string> api_key;       // sent as X-API-Key (--api-key, MAMUTECLOUD_API_KEY)
+    std::optional<std::string> bearer_token;  // sent as Authorization: Bearer (--bearer-token, MAMUTECLOUD_BEARER_TOKEN)
+};
+
 struct Config {
     HttpConfig http;
+    StdioConfig stdio;
     McpConfig mcp;
     UpstreamConfig upstream;
     std::vector<std::string> specs;  // empty: the bundled MamuteCloud spec

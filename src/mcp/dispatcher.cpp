@@ -10,6 +10,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "common/log.hpp"
+#include "mcp/stateless_request.hpp"
 
 namespace mamute::mcp {
 
@@ -113,10 +114,14 @@ Dispatcher::Dispatcher(std::shared_ptr<const toolset::Toolset> tools, std::share
                        config::McpConfig config)
     : tools_(std::move(tools)), state_(std::move(state)), config_(config) {}
 
+json::object Dispatcher::capabilities() const {
+    return json::object{{"tools", json::object{{"listChanged", false}}}, {"logging", json::object{}}};
+}
+
 json::object Dispatcher::initialize_result(std::string_view protocol_version) const {
     return json::object{
         {"protocolVersion", protocol_version},
-        {"capabilities", json::object{{"tools", json::object{{"listChanged", false}}}, {"logging", json::object{}}}},
+        {"capabilities", capabilities()},
         {"serverInfo", json::object{{"name", "mamute-mcp"}, {"title", "MamuteCloud MCP"}, {"version", MAMUTE_VERSION}}},
         {"instructions", instructions},
     };
@@ -124,9 +129,15 @@ json::object Dispatcher::initialize_result(std::string_view protocol_version) co
 
 asio::awaitable<json::object> Dispatcher::handle_request(const jsonrpc::Request& request,
                                                          const CallScope& scope) const {
-    if (request.method == "ping") co_return jsonrpc::make_result(request.id, json::object{});
     if (request.method == "tools/list") co_return list_tools(request);
     if (request.method == "tools/call") co_return co_await call_tool(request, scope);
+    if (scope.stateless) {
+        // 2026-07-28 removed ping and logging/setLevel; the front refuses other methods before us.
+        if (request.method == "server/discover")
+            co_return jsonrpc::make_result(request.id, discover_result(capabilities(), instructions));
+        co_return jsonrpc::make_error(request.id, rpc::method_not_found, "Method not found: " + request.method);
+    }
+    if (request.method == "ping") co_return jsonrpc::make_result(request.id, json::object{});
     if (request.method == "logging/setLevel") co_return set_log_level(request, scope);
     if (request.method == "initialize")
         co_return jsonrpc::make_error(request.id, rpc::invalid_request, "Invalid Request: already initialized");
@@ -196,7 +207,7 @@ asio::awaitable<json::object> Dispatcher::call_tool(const jsonrpc::Request& requ
 
     toolset::CallContext context{scope.credentials, scope.request_id};
     EventSink* sink = scope.sink;
-    const auto level = sink ? state_->log_level(scope.session) : std::nullopt;
+    const auto level = !sink ? std::nullopt : scope.stateless ? scope.request_log_level : state_->log_level(scope.session);
     auto log_to_client = [&](LogLevel at, std::string_view event) -> asio::awaitable<void> {
         if (level && at >= *level) co_await sink->send(log_notification(at, tool, event));
     };
@@ -204,6 +215,18 @@ asio::awaitable<json::object> Dispatcher::call_tool(const jsonrpc::Request& requ
 
     auto executor = co_await asio::this_coro::executor;
     auto in_flight = state_->start_call(scope.session, json::serialize(request.id), executor);
+    // Cancelling this coroutine (the client hung up) cancels the call like notifications/cancelled does.
+    struct SlotGuard {
+        asio::cancellation_slot slot;
+        ~SlotGuard() {
+            if (slot.is_connected()) slot.clear();
+        }
+    } outer{(co_await asio::this_coro::cancellation_state).slot()};
+    if (outer.slot.is_connected())
+        outer.slot.assign([call = in_flight.get()](asio::cancellation_type type) {
+            call->cancelled = true;
+            call->signal.emit(type);
+        });
     std::optional<toolset::ToolResult> result;
     try {
         if (sink && !progress_token.is_null()) {

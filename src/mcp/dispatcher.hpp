@@ -21,6 +21,9 @@ struct CallScope {
     upstream::HeaderList credentials;
     std::string request_id;        // for log lines
     EventSink* sink = nullptr;     // null: the client cannot take messages before the response
+    // Revision 2026-07-28: no session; the log level comes with each request, not from setLevel.
+    bool stateless = false;
+    std::optional<LogLevel> request_log_level;
 };
 
 class Dispatcher {
@@ -29,6 +32,7 @@ public:
                config::McpConfig config);
 
     boost::json::object initialize_result(std::string_view protocol_version) const;
+    boost::json::object capabilities() const;
 
     // The response (result or error) to a request other than initialize.
     boost::asio::awaitable<boost::json::object> handle_request(const jsonrpc::Request& request,

@@ -17,6 +17,8 @@ struct IncomingHttp {
     std::optional<std::string> content_type;
     std::optional<std::string> session_id;        // Mcp-Session-Id
     std::optional<std::string> protocol_version;  // MCP-Protocol-Version
+    std::optional<std::string> mcp_method;        // Mcp-Method (2026-07-28)
+    std::optional<std::string> mcp_name;          // Mcp-Name (2026-07-28)
     std::optional<std::string> api_key;           // X-API-Key
     std::optional<std::string> authorization;     // Authorization
     std::optional<std::string> access_control_request_method;

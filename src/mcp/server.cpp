@@ -7,6 +7,7 @@
 #include "jsonrpc/message.hpp"
 #include "mcp/http_rules.hpp"
 #include "mcp/protocol_versions.hpp"
+#include "mcp/stateless_request.hpp"
 
 namespace mamute::mcp {
 
@@ -103,6 +104,12 @@ boost::asio::awaitable<HttpReply> Server::handle(IncomingHttp request, EventSink
         reply = json_reply(404, json::object{{"error", "not_found"}, {"message", "the MCP endpoint is POST /mcp"}});
     } else if (request.method == "POST") {
         reply = co_await handle_post(request, accepts_event_stream(request) ? sink : nullptr);
+    } else if ((request.method == "GET" || request.method == "DELETE") && !request.session_id &&
+               request.protocol_version && !is_supported_protocol_version(*request.protocol_version)) {
+        // Revision 2026-07-28 has neither a GET stream nor sessions to delete.
+        reply = rpc_error_reply(405, nullptr, rpc::invalid_request, "Method not allowed: protocol " +
+                                                                        *request.protocol_version + " uses POST only");
+        reply.set_header("Allow", "POST, OPTIONS");
     } else if (request.method == "GET") {
         reply = handle_get(request);
     } else if (request.method == "DELETE") {
@@ -179,6 +186,7 @@ boost::asio::awaitable<HttpReply> Server::handle_post(const IncomingHttp& reques
     boost::system::error_code ec;
     const json::value message = json::parse(request.body, ec);
     if (ec) co_return rpc_error_reply(400, nullptr, rpc::parse_error, "Parse error: " + ec.message());
+    if (is_stateless(request, message)) co_return co_await handle_stateless(request, message, sink);
 
     if (message.is_array()) {
         SessionInfo info;
@@ -220,6 +228,33 @@ boost::asio::awaitable<HttpReply> Server::handle_post(const IncomingHttp& reques
     }
     if (!call) co_return empty_reply(202);  // a client's response to us
     co_return json_reply(200, co_await dispatcher_->handle_request(*call, scope));
+}
+
+boost::asio::awaitable<HttpReply> Server::handle_stateless(const IncomingHttp& request, const json::value& message,
+                                                          EventSink* sink) const {
+    if (message.is_array())
+        co_return rpc_error_reply(400, nullptr, rpc::invalid_request,
+                                  "Invalid Request: protocol 2026-07-28 takes one message per POST, not a batch");
+    auto classified = jsonrpc::classify(message);
+    if (auto* invalid = std::get_if<jsonrpc::Invalid>(&classified))
+        co_return rpc_error_reply(400, invalid->id, rpc::invalid_request, "Invalid Request: " + invalid->reason);
+    if (std::holds_alternative<jsonrpc::ClientResponse>(classified))
+        co_return rpc_error_reply(400, nullptr, rpc::invalid_request,
+                                  "Invalid Request: clients send no responses under protocol 2026-07-28");
+    // Each request stands alone: no session, nothing remembered between requests.
+    CallScope scope = scope_for(request, "stateless:" + request.request_id, std::string(stateless_protocol_version), sink);
+    scope.stateless = true;
+    if (auto* notification = std::get_if<jsonrpc::Notification>(&classified)) {
+        dispatcher_->handle_notification(*notification, scope);
+        co_return empty_reply(202);
+    }
+    auto validated = validate_stateless(request, std::get<jsonrpc::Request>(classified));
+    if (auto* refused = std::get_if<HttpReply>(&validated)) co_return std::move(*refused);
+    auto& call = std::get<StatelessRequest>(validated);
+    scope.request_log_level = call.log_level;
+    auto response = co_await dispatcher_->handle_request(call.request, scope);
+    decorate_stateless_result(call.request.method, response);
+    co_return json_reply(200, response);
 }
 
 boost::asio::awaitable<HttpReply> Server::handle_batch(const json::array& batch, const CallScope& scope) const {

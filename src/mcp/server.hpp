@@ -38,6 +38,8 @@ private:
     HttpReply handle_get(const IncomingHttp& request) const;
     HttpReply handle_delete(const IncomingHttp& request) const;
     boost::asio::awaitable<HttpReply> handle_post(const IncomingHttp& request, EventSink* sink) const;
+    boost::asio::awaitable<HttpReply> handle_stateless(const IncomingHttp& request, const boost::json::value& message,
+                                                       EventSink* sink) const;
     boost::asio::awaitable<HttpReply> handle_batch(const boost::json::array& batch, const CallScope& scope) const;
     std::optional<HttpReply> check_session(const IncomingHttp& request, const boost::json::value& id,
                                            SessionInfo& info) const;

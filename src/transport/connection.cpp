@@ -1,6 +1,7 @@
 #include "transport/connection.hpp"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -59,6 +60,8 @@ mcp::IncomingHttp to_incoming(http::request<http::string_body>& request) {
     in.content_type = header(request, "Content-Type");
     in.session_id = header(request, "Mcp-Session-Id");
     in.protocol_version = header(request, "MCP-Protocol-Version");
+    in.mcp_method = header(request, "Mcp-Method");
+    in.mcp_name = header(request, "Mcp-Name");
     in.api_key = header(request, "X-API-Key");
     in.authorization = header(request, "Authorization");
     in.access_control_request_method = header(request, "Access-Control-Request-Method");
@@ -91,6 +94,40 @@ http::response<http::string_body> early_error(http::status status, std::string_v
     response.keep_alive(false);
     response.prepare_payload();
     return response;
+}
+
+// Completes only when the peer closes the connection; a reply being computed is then abandoned
+// (for revision 2026-07-28 a closed stream is how a client cancels). Bytes a client pipelines
+// behind its request are left for the next read.
+asio::awaitable<void> peer_closed(beast::tcp_stream& stream) {
+    auto& socket = stream.socket();
+    // An error here (including cancellation once the reply is ready) ends the watch; the reply
+    // then wins the race if it is ready, and a broken connection counts as closed.
+    if (auto [wait_error] = co_await socket.async_wait(asio::ip::tcp::socket::wait_read, use_nothrow); wait_error)
+        co_return;
+    char byte;
+    boost::system::error_code peek_error;
+    if (socket.receive(asio::buffer(&byte, 1), asio::socket_base::message_peek, peek_error) == 0 || peek_error)
+        co_return;
+    // Pipelined data, not a close: wait until the reply is ready and cancels us.
+    asio::steady_timer forever(co_await asio::this_coro::executor, asio::steady_timer::time_point::max());
+    co_await forever.async_wait(use_nothrow);
+}
+
+// The MCP reply, or a 500 when something unexpected was thrown: a bug must cost one request, not the connection.
+asio::awaitable<mcp::HttpReply> compute_reply(const mcp::Server& mcp, mcp::IncomingHttp incoming, mcp::EventSink* sink) {
+    try {
+        co_return co_await mcp.handle(std::move(incoming), sink);
+    } catch (const boost::system::system_error& e) {
+        if (e.code() == asio::error::operation_aborted) throw;  // cancelled: the peer is gone
+        log::get("http")->error("internal error: {}", e.what());
+    } catch (const std::exception& e) {
+        log::get("http")->error("internal error: {}", e.what());
+    }
+    mcp::HttpReply reply;
+    reply.status = 500;
+    reply.body = R"({"jsonrpc":"2.0","id":null,"error":{"code":-32603,"message":"Internal error"}})";
+    co_return reply;
 }
 
 // GET /mcp: holds a server-to-client stream open, with comment lines as keep-alives, until the
@@ -163,7 +200,13 @@ asio::awaitable<void> serve_connection(asio::ip::tcp::socket socket, std::shared
 
         // No deadline while the reply is computed: a tool call bounds its own upstream time.
         stream.expires_never();
-        auto reply = co_await mcp->handle(std::move(incoming), &sse);
+        using namespace asio::experimental::awaitable_operators;
+        auto outcome = co_await (compute_reply(*mcp, std::move(incoming), &sse) || peer_closed(stream));
+        if (outcome.index() == 1) {
+            logger->info("[{}] {} {} client closed the connection; request cancelled", request_id, method, target);
+            break;
+        }
+        auto reply = std::move(std::get<0>(outcome));
         bool written = false;
         if (sse.started()) {
             // Progress or log messages went first: the reply is the stream's last event.
