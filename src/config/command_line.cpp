@@ -108,7 +108,7 @@ private:
 Expected<bool> apply_http(HttpConfig& http, const json::object& object, const std::string& where) {
     Reader r(object, where);
     if (auto known = r.check_unknown({"bind", "port", "allowed_origins", "allowed_hosts", "max_request_bytes",
-                                      "max_header_bytes", "read_timeout_ms", "threads", "session_lifetime_s"});
+                                      "max_header_bytes", "max_connections", "read_timeout_ms", "threads", "session_lifetime_s"});
         !known)
         return known.error();
     MAMUTE_TRY(r.string("bind", http.bind));
@@ -117,6 +117,7 @@ Expected<bool> apply_http(HttpConfig& http, const json::object& object, const st
     MAMUTE_TRY(r.strings("allowed_hosts", http.allowed_hosts));
     MAMUTE_TRY(r.integer<std::size_t>("max_request_bytes", http.max_request_bytes, 1024, 1 << 30));
     MAMUTE_TRY(r.integer<std::size_t>("max_header_bytes", http.max_header_bytes, 1024, 1 << 20));
+    MAMUTE_TRY(r.integer<std::size_t>("max_connections", http.max_connections, 1, 1'000'000));
     MAMUTE_TRY(r.millis("read_timeout_ms", http.read_timeout));
     MAMUTE_TRY(r.integer<unsigned>("threads", http.threads, 0, 1024));
     long long lifetime = http.session_lifetime.count();

@@ -20,6 +20,8 @@ struct HttpConfig {
     std::vector<std::string> allowed_hosts;
     std::size_t max_request_bytes = 1024 * 1024;
     std::size_t max_header_bytes = 16 * 1024;
+    // Past this many open connections the listener stops accepting until one closes.
+    std::size_t max_connections = 10'000;
     // Bounds reading one whole request, and waiting for the next one on a kept-alive connection.
     std::chrono::milliseconds read_timeout{30'000};
     unsigned threads = 0;  // 0: one per core

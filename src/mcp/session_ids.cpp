@@ -5,6 +5,7 @@
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <stdexcept>
@@ -61,8 +62,7 @@ std::array<unsigned char, 32> sign(const std::string& secret, const Payload& pay
 SessionIds::SessionIds(std::string secret, std::chrono::seconds lifetime, std::size_t max_ended)
     : secret_(std::move(secret)),
       lifetime_(lifetime),
-      max_ended_(max_ended),
-      ended_(std::make_shared<const EndedSet>()) {
+      max_ended_per_shard_(std::max<std::size_t>(1, max_ended / shard_count)) {
     if (secret_.empty()) {
         secret_.resize(32);
         if (RAND_bytes(reinterpret_cast<unsigned char*>(secret_.data()), static_cast<int>(secret_.size())) != 1)
@@ -101,30 +101,36 @@ std::optional<SessionInfo> SessionIds::verify(std::string_view id, Clock::time_p
     const auto version_index = payload[payload_bytes - 1];
     if (version_index >= supported_protocol_versions.size()) return std::nullopt;
 
-    if (ended_.load()->contains(id)) return std::nullopt;
+    if (is_ended(id)) return std::nullopt;
     return SessionInfo{std::string(supported_protocol_versions[version_index]), issued_at};
+}
+
+SessionIds::Shard& SessionIds::shard_for(std::string_view id) const {
+    // The ids end in an HMAC, so their last bytes are already uniformly spread.
+    return shards_[std::hash<std::string_view>{}(id) % shard_count];
+}
+
+bool SessionIds::is_ended(std::string_view id) const {
+    auto& shard = shard_for(id);
+    std::lock_guard lock(shard.mutex);
+    return shard.ended.contains(std::string(id));
 }
 
 bool SessionIds::end(std::string_view id, Clock::time_point now) {
     const auto info = verify(id, now);
     if (!info) return false;
-    auto current = ended_.load();
-    for (;;) {
-        auto next = std::make_shared<EndedSet>();
-        // Expired ids verify as unknown anyway, so they need not be remembered.
-        for (const auto& [ended_id, issued_at] : *current)
-            if (now - issued_at <= lifetime_) next->emplace(ended_id, issued_at);
-        // Past the bound, forget the oldest ended sessions first.
-        while (!next->empty() && next->size() >= max_ended_) {
-            auto oldest = next->begin();
-            for (auto it = next->begin(); it != next->end(); ++it)
-                if (it->second < oldest->second) oldest = it;
-            next->erase(oldest);
-        }
-        next->emplace(std::string(id), info->issued_at);
-        std::shared_ptr<const EndedSet> replacement = std::move(next);
-        if (ended_.compare_exchange_weak(current, replacement)) return true;
+    auto& shard = shard_for(id);
+    std::lock_guard lock(shard.mutex);
+    // Expired ids verify as unknown anyway, so they need not be remembered.
+    const auto expired_before = now - lifetime_;
+    while (!shard.by_issue_time.empty() &&
+           (shard.by_issue_time.begin()->first < expired_before || shard.ended.size() >= max_ended_per_shard_)) {
+        shard.ended.erase(shard.by_issue_time.begin()->second);
+        shard.by_issue_time.erase(shard.by_issue_time.begin());
     }
+    if (!shard.ended.emplace(std::string(id), info->issued_at).second) return false;  // ended concurrently
+    shard.by_issue_time.emplace(info->issued_at, std::string(id));
+    return true;
 }
 
 }  // namespace mamute::mcp

@@ -1,12 +1,14 @@
 #pragma once
 // Session ids that verify themselves: random nonce + issue time + protocol revision, signed with
-// HMAC-SHA256. Checking one needs no shared table and no lock, so any thread (and later any
-// replica holding the same secret) can serve any session. Only ended sessions are remembered,
-// in a copy-on-write set that readers load atomically.
-#include <atomic>
+// HMAC-SHA256. Checking one needs no session table, so any thread (and later any replica holding
+// the same secret) can serve any session. Only ended sessions are remembered: a set split into
+// shards, each behind its own mutex held for one look-up, bounded and pruned as ids expire.
+#include <array>
 #include <chrono>
 #include <cstddef>
 #include <map>
+#include <mutex>
+#include <unordered_map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -33,12 +35,20 @@ public:
     bool end(std::string_view id, Clock::time_point now);
 
 private:
-    using EndedSet = std::map<std::string, Clock::time_point, std::less<>>;  // id -> issued_at
+    struct Shard {
+        std::mutex mutex;
+        std::unordered_map<std::string, Clock::time_point> ended;     // id -> issued_at
+        std::multimap<Clock::time_point, std::string> by_issue_time;  // oldest first: pruning and eviction
+    };
+    static constexpr std::size_t shard_count = 16;
+
+    Shard& shard_for(std::string_view id) const;
+    bool is_ended(std::string_view id) const;
 
     std::string secret_;
     std::chrono::seconds lifetime_;
-    std::size_t max_ended_;
-    std::atomic<std::shared_ptr<const EndedSet>> ended_;
+    std::size_t max_ended_per_shard_;
+    mutable std::array<Shard, shard_count> shards_;
 };
 
 }  // namespace mamute::mcp

@@ -74,3 +74,63 @@ TEST_CASE("config: the shipped config file is valid") {
     REQUIRE(parsed->config.specs.size() == 1);
     CHECK(std::filesystem::exists(parsed->config.specs[0]));
 }
+
+TEST_CASE("config: --stdio and its credentials; flags win over the environment") {
+    auto plain = parse_command_line({});
+    REQUIRE(plain);
+    CHECK_FALSE(plain->config.stdio.enabled);
+
+    auto parsed = parse_command_line({"--stdio", "--api-key", "mk_flag", "--bearer-token=tok_flag"});
+    REQUIRE(parsed);
+    CHECK(parsed->config.stdio.enabled);
+    CHECK(parsed->config.stdio.api_key == "mk_flag");
+    CHECK(parsed->config.stdio.bearer_token == "tok_flag");
+
+    auto env = [](const char* name) -> const char* {
+        const std::string key(name);
+        if (key == "MAMUTECLOUD_API_KEY") return "mk_env";
+        if (key == "MAMUTECLOUD_BEARER_TOKEN") return "tok_env";
+        return nullptr;
+    };
+    auto config = parsed->config;
+    apply_environment(config, env);
+    CHECK(config.stdio.api_key == "mk_flag");
+    CHECK(config.stdio.bearer_token == "tok_flag");
+
+    auto bare = parse_command_line({"--stdio"});
+    REQUIRE(bare);
+    config = bare->config;
+    CHECK_FALSE(config.stdio.api_key);
+    apply_environment(config, env);
+    CHECK(config.stdio.api_key == "mk_env");
+    CHECK(config.stdio.bearer_token == "tok_env");
+
+    // Empty variables count as unset; without --stdio the environment is not read.
+    config = bare->config;
+    apply_environment(config, [](const char*) -> const char* { return ""; });
+    CHECK_FALSE(config.stdio.api_key);
+    CHECK_FALSE(config.stdio.bearer_token);
+    config = plain->config;
+    apply_environment(config, env);
+    CHECK_FALSE(config.stdio.api_key);
+}
+
+TEST_CASE("config: stdio flags are refused where they make no sense") {
+    auto check = [](std::vector<std::string> args, const std::string& expected) {
+        auto parsed = parse_command_line(args);
+        REQUIRE_FALSE(parsed);
+        INFO(parsed.error().message);
+        CHECK(parsed.error().message.find(expected) != std::string::npos);
+    };
+    check({"--api-key", "k"}, "--api-key: only used with --stdio");
+    check({"--bearer-token", "t"}, "--bearer-token: only used with --stdio");
+    check({"--stdio", "--api-key"}, "--api-key: missing value");
+    check({"--stdio", "--api-key", ""}, "--api-key: empty value");
+    check({"--stdio=yes"}, "--stdio takes no value");
+}
+
+TEST_CASE("config: --help mentions --stdio and its credentials") {
+    const auto text = usage();
+    for (const char* flag : {"--stdio", "--api-key", "--bearer-token", "MAMUTECLOUD_API_KEY", "MAMUTECLOUD_BEARER_TOKEN"})
+        CHECK(text.find(flag) != std::string::npos);
+}
