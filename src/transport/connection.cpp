@@ -162,8 +162,19 @@ asio::awaitable<void> serve_connection(asio::ip::tcp::socket socket, std::shared
         http::request_parser<http::string_body> parser;
         parser.body_limit(config.max_request_bytes);
         parser.header_limit(static_cast<std::uint32_t>(config.max_header_bytes));
+        // One deadline covers the whole request, header and body: a slow client cannot hold us.
         stream.expires_after(config.read_timeout);
-        auto [read_error, bytes_read] = co_await http::async_read(stream, buffer, parser, use_nothrow);
+        auto [read_error, bytes_read] = co_await http::async_read_header(stream, buffer, parser, use_nothrow);
+        if (!read_error && parser.get()[http::field::expect] == "100-continue" && !parser.is_done()) {
+            // Clients that ask first (curl does for large bodies) would otherwise wait a second.
+            http::response<http::empty_body> go_on{http::status::continue_, parser.get().version()};
+            auto [continue_error, continue_bytes] = co_await http::async_write(stream, go_on, use_nothrow);
+            read_error = continue_error;
+        }
+        if (!read_error && !parser.is_done()) {
+            auto [body_error, body_bytes] = co_await http::async_read(stream, buffer, parser, use_nothrow);
+            read_error = body_error;
+        }
         (void)bytes_read;
         if (read_error) {
             if (read_error == http::error::body_limit) {
@@ -187,6 +198,15 @@ asio::awaitable<void> serve_connection(asio::ip::tcp::socket socket, std::shared
         }
 
         auto request = parser.release();
+        // One Host (HTTP/1.1 requires it) and at most one Origin: with two, which one was checked?
+        if ((request.version() >= 11 && request.count(http::field::host) != 1) || request.count(http::field::host) > 1 ||
+            request.count(http::field::origin) > 1) {
+            stream.expires_after(config.read_timeout);
+            co_await http::async_write(stream, early_error(http::status::bad_request,
+                                                           "Bad Request: exactly one Host and at most one Origin header"),
+                                       use_nothrow);
+            break;
+        }
         const auto started = std::chrono::steady_clock::now();
         const bool keep_alive = request.keep_alive();
         const unsigned version = request.version();

@@ -334,3 +334,25 @@ TEST_CASE("transport: a client that hangs up cancels its call, and the upstream 
     asio::write(again, asio::buffer(post(initialize)));
     CHECK(read_response(again).starts_with("HTTP/1.1 200"));
 }
+
+TEST_CASE("transport: duplicate Host or Origin headers, or none on HTTP/1.1, get 400; Expect: 100-continue is honoured") {
+    RunningServer running(config::HttpConfig{});
+    for (const std::string headers : std::vector<std::string>{"Host: localhost\r\nHost: evil.example.com\r\n",
+                                      "Host: 127.0.0.1\r\nOrigin: http://localhost\r\nOrigin: http://evil.example.com\r\n",
+                                      std::string()}) {
+        auto socket = running.connect();
+        asio::write(socket, asio::buffer("POST /mcp HTTP/1.1\r\n" + headers + "Content-Type: application/json\r\nContent-Length: " +
+                                         std::to_string(initialize.size()) + "\r\n\r\n" + initialize));
+        CHECK(read_response(socket).starts_with("HTTP/1.1 400"));
+    }
+
+    auto socket = running.connect();
+    asio::write(socket, asio::buffer("POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                                     "Expect: 100-continue\r\nContent-Length: " + std::to_string(initialize.size()) + "\r\n\r\n"));
+    std::string interim;
+    char c;
+    while (!interim.ends_with("\r\n\r\n")) interim.push_back((socket.read_some(asio::buffer(&c, 1)), c));
+    CHECK(interim.starts_with("HTTP/1.1 100"));
+    asio::write(socket, asio::buffer(initialize));
+    CHECK(read_response(socket).starts_with("HTTP/1.1 200"));
+}
