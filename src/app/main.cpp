@@ -4,6 +4,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 #include <algorithm>
 #include <csignal>
@@ -12,6 +13,7 @@
 #include <exception>
 #include <functional>
 #include <iostream>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -36,6 +38,26 @@ constexpr int exit_usage = 2;
 std::string display_address(const boost::asio::ip::tcp::endpoint& endpoint) {
     const auto address = endpoint.address().to_string();
     return endpoint.address().is_v6() ? "[" + address + "]" : address;
+}
+
+// Each connection costs a descriptor; the default soft limit (often 1024) would run out long before
+// max_connections. Raise it to the hard limit, and keep max_connections below what we then have.
+void fit_connections_to_descriptors(mamute::config::HttpConfig& http) {
+    rlimit limit{};
+    if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+    if (limit.rlim_cur < limit.rlim_max) {
+        limit.rlim_cur = limit.rlim_max;
+        ::setrlimit(RLIMIT_NOFILE, &limit);
+        ::getrlimit(RLIMIT_NOFILE, &limit);
+    }
+    constexpr rlim_t reserved = 64;  // spec files, upstream calls, logs
+    if (limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur > reserved &&
+        http.max_connections > (limit.rlim_cur - reserved) / 2) {
+        // Half: each client connection may hold an upstream connection too.
+        http.max_connections = (limit.rlim_cur - reserved) / 2;
+        mamute::log::get("app")->info("max_connections lowered to {} to fit {} open files", http.max_connections,
+                                      limit.rlim_cur);
+    }
 }
 
 void run_threads(boost::asio::io_context& io, unsigned threads) {
@@ -109,7 +131,7 @@ int serve_stdio(boost::asio::io_context& io, unsigned threads, const mamute::con
     run_threads(io, threads);
     if (input_flags >= 0) ::fcntl(input, F_SETFL, input_flags);
     if (output_flags >= 0) ::fcntl(output, F_SETFL, output_flags);
-    logger->info("stdio input ended, exiting");
+    logger->info("stdio session ended, exiting");
     return status;
 }
 
@@ -158,7 +180,15 @@ int main(int argc, char** argv) {
             config.http.threads ? config.http.threads : std::max(1u, std::thread::hardware_concurrency());
         boost::asio::io_context io(static_cast<int>(threads));
         if (config.stdio.enabled) return serve_stdio(io, threads, config, dispatcher);
-        transport::HttpServer server(io, config, mcp_server);
+        fit_connections_to_descriptors(config.http);
+        std::optional<transport::HttpServer> listener;
+        try {
+            listener.emplace(io, config, mcp_server);
+        } catch (const boost::system::system_error& e) {
+            logger->critical("cannot listen on {}:{}: {}", config.http.bind, config.http.port, e.code().message());
+            return exit_usage;
+        }
+        auto& server = *listener;
         server.start();
 
         boost::asio::signal_set signals(io, SIGINT, SIGTERM);

@@ -44,7 +44,7 @@ Expected<const Spec*> Catalog::find(std::string_view title) const {
         found = spec.get();
     }
     if (found) return found;
-    return make_error("unknown spec title \"" + std::string(title) + "\"; loaded specs: " + quoted_titles(*this));
+    return make_error("unknown spec title \"" + shorten(title) + "\"; loaded specs: " + quoted_titles(*this));
 }
 
 Expected<Spec> load_spec(std::string_view text, const std::string& source) {

@@ -29,6 +29,13 @@ bool iequals(std::string_view a, std::string_view b) {
            std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return lower_char(x) == lower_char(y); });
 }
 
+std::string shorten(std::string_view text, std::size_t limit) {
+    if (text.size() <= limit) return std::string(text);
+    std::size_t end = limit;
+    while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;  // a continuation byte
+    return std::string(text.substr(0, end)) + "…(" + std::to_string(text.size()) + " bytes)";
+}
+
 std::string percent_decode(std::string_view text) {
     std::string out;
     out.reserve(text.size());

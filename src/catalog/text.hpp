@@ -1,5 +1,6 @@
 #pragma once
 // Small text helpers shared by the catalog sources.
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -9,5 +10,8 @@ std::string to_lower(std::string_view text);
 bool iequals(std::string_view a, std::string_view b);
 // %XX sequences decoded; malformed ones are kept as written.
 std::string percent_decode(std::string_view text);
+// For quoting untrusted values in messages: `text` when at most `limit` bytes, else its first bytes (never
+// half a UTF-8 character) followed by "…(N bytes)" with N the full size.
+std::string shorten(std::string_view text, std::size_t limit = 200);
 
 }  // namespace mamute::catalog

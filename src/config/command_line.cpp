@@ -1,5 +1,7 @@
 #include "config/command_line.hpp"
 
+#include "upstream/url_encoding.hpp"
+
 #include <boost/asio/ip/address.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
@@ -150,9 +152,9 @@ Expected<bool> validate(const Config& config) {
     boost::asio::ip::make_address(config.http.bind, ec);
     if (ec) return make_error("bind: '" + config.http.bind + "' is not an IP address");
     if (config.upstream.base_url) {
-        const auto& url = *config.upstream.base_url;
-        if (!url.starts_with("http://") && !url.starts_with("https://"))
-            return make_error("base-url: '" + url + "' must start with http:// or https://");
+        // Checked here, not at the first call: a bad base URL must stop start-up with exit code 2.
+        if (auto parsed = upstream::validate_base_url(*config.upstream.base_url); !parsed)
+            return make_error("base-url: " + parsed.error().message);
     }
     static const std::set<std::string> levels = {"trace", "debug", "info", "warn", "error", "critical", "off"};
     if (!levels.contains(config.log_level))
@@ -310,7 +312,7 @@ Expected<CommandLine> parse_command_line(const std::vector<std::string>& args) {
             if (!v) return v.error();
             result.config.log_level = *v;
         } else {
-            return make_error("unknown option '" + args[i] + "' (see --help)");
+            return make_error("unknown option '" + args[i] + "'");
         }
     }
     if (!flag_specs.empty()) result.config.specs = std::move(flag_specs);

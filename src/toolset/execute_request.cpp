@@ -4,6 +4,7 @@
 #include <boost/json/serialize.hpp>
 #include <chrono>
 
+#include "catalog/text.hpp"
 #include "common/log.hpp"
 #include "toolset/json_schema.hpp"
 #include "upstream/request_builder.hpp"
@@ -20,9 +21,9 @@ namespace {
 
 constexpr const char* description = R"(Make a live call to an API described by a loaded spec.
 The call is checked against the spec first (operation, path/query/header parameters, request body) and is only sent to the spec's own servers (or the base URL mamute-mcp was started with); anything else is refused and nothing is sent.
-Credentials: the X-API-Key and Authorization headers of this MCP connection are forwarded with the call and win over headers given here. Never put keys in the arguments.
+Credentials: the X-API-Key and Authorization headers of this MCP connection are forwarded with the call and win over headers given here (the result's "note" says when one of yours was not sent). Only when the connection has none is an X-API-Key or Authorization given in headers sent as it is; prefer connection credentials to putting keys in the arguments.
 
-Two argument forms (use one):
+Two argument forms (use one, never both; unknown arguments are refused):
 1. Structured: {"method": "GET", "path": "/cdn/resource/{id}", "pathParams": {"id": "42"}, "query": {"limit": 10}}
    path may also be concrete ("/cdn/resource/42"). body is any JSON value, sent as application/json unless contentType says otherwise: then give the exact text as a string, or an object for application/x-www-form-urlencoded and multipart/form-data (a file field as {"filename": "index.html", "content": "<h1>hi</h1>", "contentType": "text/html"}).
 2. HAR, as ReadMe's MCP servers take it: {"harRequest": {"method": "POST", "url": "https://api.mamutecloud.com/security/apikey", "headers": [{"name": "content-type", "value": "application/json"}], "postData": {"mimeType": "application/json", "text": "{\"name\": \"deploy-key\"}"}}}
@@ -113,6 +114,12 @@ std::string request_line(const upstream::Request& request) {
 
 std::string path_of(const std::string& target) { return target.substr(0, target.find('?')); }
 
+std::string join_notes(const std::vector<std::string>& notes) {
+    std::string out;
+    for (const auto& note : notes) out += (out.empty() ? "" : "; ") + note;
+    return out;
+}
+
 }  // namespace
 
 json::object execute_request_definition() {
@@ -132,8 +139,11 @@ json::object execute_request_definition() {
         {"query", json::object{{"type", "object"},
                                {"description", "Query parameters: name -> value (arrays for repeated values)"}}},
         {"headers", json::object{{"type", "object"}, {"description", "Extra request headers: name -> value"}}},
-        {"body", json::object{{"description", "Request body: any JSON value (sent as application/json unless contentType "
-                                              "says otherwise, then a string sent as-is)"}}},
+        // Any JSON value; the type list is spelled out because strict schema checkers warn about a missing type.
+        {"body", json::object{{"type", json::array{"object", "array", "string", "number", "integer", "boolean", "null"}},
+                              {"description", "Request body: any JSON value (sent as application/json unless contentType "
+                                              "says otherwise, then a string sent as-is). Only for operations that take "
+                                              "a request body."}}},
         {"contentType", json::object{{"type", "string"}, {"description", "Media type of body; default from the spec"}}},
         {"harRequest",
          json::object{{"type", "object"},
@@ -160,13 +170,15 @@ json::object execute_request_definition() {
          {"body", schema::any("Response body: parsed JSON for JSON media types, else UTF-8 text, else "
                               "{base64, bytes} for binary data")},
          {"truncated", schema::string("Present when the body was cut: \"showing N of M bytes\"")},
-         {"note", schema::string("Hint, e.g. that no credentials were forwarded on a 401/403")}},
+         {"note", schema::string("Hints joined by \"; \": an argument header replaced by the connection's "
+                                 "credential, or that no credentials were forwarded on a 401/403")}},
         {"request", "status", "statusText", "headers", "body"});
     return json::object{
         {"name", "execute-request"},
         {"title", "Execute an API request"},
         {"description", description},
-        {"inputSchema", json::object{{"type", "object"}, {"properties", std::move(properties)}}},
+        {"inputSchema",
+         json::object{{"type", "object"}, {"properties", std::move(properties)}, {"additionalProperties", false}}},
         {"outputSchema", std::move(output)},
         {"annotations", json::object{{"title", "Execute an API request"},
                                      {"readOnlyHint", false},
@@ -217,7 +229,8 @@ void redact_json(json::value& value, const HeaderList& credentials) {
 }
 
 ToolResult render_response(const upstream::Request& request, const upstream::Response& response,
-                           std::size_t max_body_bytes, const HeaderList& credentials) {
+                           std::size_t max_body_bytes, const HeaderList& credentials,
+                           const std::vector<std::string>& notes) {
     json::object headers;
     std::string content_type;
     for (const auto& [name, value] : response.headers) {
@@ -248,8 +261,10 @@ ToolResult render_response(const upstream::Request& request, const upstream::Res
         out["body"] = json::object{{"base64", base64(shown)}, {"bytes", body.size()}};
         if (shown.size() < body.size()) out["truncated"] = truncation_note(shown.size(), body.size());
     }
+    auto all_notes = notes;
     if ((response.status == 401 || response.status == 403) && credentials.empty())
-        out["note"] = "no credentials were forwarded: add an X-API-Key or Authorization header to the MCP connection";
+        all_notes.push_back("no credentials were forwarded: add an X-API-Key or Authorization header to the MCP connection");
+    if (!all_notes.empty()) out["note"] = join_notes(all_notes);
     json::value structured = std::move(out);
     redact_json(structured, credentials);
     // Upstream errors keep the structured result: the status and body are what the agent needs, and the
@@ -260,10 +275,9 @@ ToolResult render_response(const upstream::Request& request, const upstream::Res
 }
 
 ToolResult render_failure(const upstream::Request& request, const upstream::Failure& failure,
-                          const HeaderList& credentials) {
-    const json::object out{{"request", request_line(request)},
-                           {"error", failure.message},
-                           {"kind", kind_name(failure.kind)}};
+                          const HeaderList& credentials, const std::vector<std::string>& notes) {
+    json::object out{{"request", request_line(request)}, {"error", failure.message}, {"kind", kind_name(failure.kind)}};
+    if (!notes.empty()) out["note"] = join_notes(notes);
     return error_result(redact(json::serialize(out), credentials));
 }
 
@@ -271,6 +285,8 @@ asio::awaitable<ToolResult> execute_request(const catalog::Catalog& catalog, con
                                             const config::UpstreamConfig& config, const json::object& args,
                                             const CallContext& context) {
     auto logger = log::get("upstream");
+    static const std::vector<std::string> accepted = argument_names(execute_request_definition());
+    if (auto unknown = unknown_arguments(args, "execute-request", accepted)) co_return error_result(*unknown);
     std::string title;
     if (const auto* value = args.if_contains("title"); value && !value->is_null()) {
         if (!value->is_string()) co_return error_result("'title' must be a string (see list-specs)");
@@ -289,15 +305,19 @@ asio::awaitable<ToolResult> execute_request(const catalog::Catalog& catalog, con
     const auto origin = built->request.origin.to_string();
     const auto path = built->operation ? built->operation->path : path_of(built->request.target);
     const auto request = built->request;  // kept for the result text; the client takes its own copy
+    std::vector<std::string> notes;  // names only: the agent's value may be a key of its own
+    for (const auto& name : built->replaced_headers)
+        notes.push_back("header '" + catalog::shorten(name) + "' from the arguments was not sent: this MCP connection's own credential "
+                        "is used instead");
     auto response = co_await client.send(std::move(built->request));
     if (!response) {
         logger->warn("[{}] {} {} {} failed ({}): {}", context.request_id, method, origin, path,
                      kind_name(response.error().kind), redact(response.error().message, context.credentials));
-        co_return render_failure(request, response.error(), context.credentials);
+        co_return render_failure(request, response.error(), context.credentials, notes);
     }
     logger->info("[{}] {} {} {} -> {} in {} ms", context.request_id, method, origin, path, response->status,
                  std::chrono::duration_cast<std::chrono::milliseconds>(response->elapsed).count());
-    co_return render_response(request, *response, config.max_result_body_bytes, context.credentials);
+    co_return render_response(request, *response, config.max_result_body_bytes, context.credentials, notes);
 }
 
 }  // namespace mamute::toolset

@@ -5,6 +5,7 @@
 #include <boost/json/value.hpp>
 #include <cstddef>
 #include <string>
+#include <vector>
 
 #include "catalog/catalog.hpp"
 #include "config/config.hpp"
@@ -23,12 +24,14 @@ boost::asio::awaitable<ToolResult> execute_request(const catalog::Catalog& catal
 // {request, status, statusText, headers (a safe subset, lower-case), body}: body is parsed JSON for JSON
 // content types, else UTF-8 text, else {base64, bytes}; cut at max_body_bytes with a "truncated" note.
 // structuredContent is that object and the text item its serialisation, also when status >= 400 (isError).
-// Every forwarded credential value becomes [redacted].
+// Every forwarded credential value becomes [redacted]. `notes` (and, on a 401/403 without credentials, a hint
+// to add some) are joined into "note".
 ToolResult render_response(const upstream::Request& request, const upstream::Response& response,
-                           std::size_t max_body_bytes, const upstream::HeaderList& credentials);
-// isError, text only: {request, error, kind}.
+                           std::size_t max_body_bytes, const upstream::HeaderList& credentials,
+                           const std::vector<std::string>& notes = {});
+// isError, text only: {request, error, kind, note?}.
 ToolResult render_failure(const upstream::Request& request, const upstream::Failure& failure,
-                          const upstream::HeaderList& credentials);
+                          const upstream::HeaderList& credentials, const std::vector<std::string>& notes = {});
 // Replaces each credential value (and the token of "Bearer <token>") with [redacted].
 std::string redact(std::string text, const upstream::HeaderList& credentials);
 // redact() applied to every string (and object key) inside a JSON value; a number whose digits contain a

@@ -7,15 +7,20 @@
 #include <cmath>
 #include <cstdint>
 
+#include <boost/json/serialize.hpp>
+
 #include "catalog/describe.hpp"
+#include "catalog/text.hpp"
 #include "search/ranker.hpp"
 #include "toolset/json_schema.hpp"
+#include "upstream/url_encoding.hpp"
 
 namespace mamute::toolset {
 
 namespace json = boost::json;
 using catalog::Catalog;
 using catalog::Operation;
+using catalog::shorten;
 using catalog::Spec;
 
 namespace {
@@ -24,6 +29,7 @@ constexpr std::size_t kDefaultSearchLimit = 10;
 constexpr std::size_t kMaxSearchLimit = 50;
 constexpr std::size_t kShortDescription = 200;
 constexpr std::array<std::string_view, 8> kMethods = {"get", "put", "post", "delete", "options", "head", "patch", "trace"};
+constexpr std::string_view kMethodChoices = "one of GET, PUT, POST, DELETE, OPTIONS, HEAD, PATCH, TRACE";
 
 // ---- tool definitions -------------------------------------------------------------------------
 
@@ -76,6 +82,21 @@ json::object server_schema() {
 }
 
 // ---- arguments --------------------------------------------------------------------------------
+
+// Arguments the tool's inputSchema does not list (it says additionalProperties: false) are refused.
+template <json::object (*Definition)()>
+std::optional<std::string> unknown_args(const json::object& args) {
+    static const json::object definition = Definition();
+    static const std::vector<std::string> accepted = argument_names(definition);
+    return unknown_arguments(args, std::string_view(definition.at("name").as_string()), accepted);
+}
+
+// A bad argument value as an agent would recognise it: numbers in their shortest round-trip form (not
+// Boost's 1E2), anything else as JSON; cut to 200 bytes.
+std::string shown(const json::value& value) {
+    if (value.is_number()) return *upstream::scalar_to_string(value);
+    return shorten(json::serialize(value));
+}
 
 // An optional string argument: absent or null gives "", any other non-string is an error.
 Expected<std::string> string_arg(const json::object& args, std::string_view name, std::string_view expected) {
@@ -142,7 +163,8 @@ json::object list_specs_definition() {
                                      {"specs"}));
 }
 
-ToolResult list_specs(const Catalog& catalog, const json::object&) {
+ToolResult list_specs(const Catalog& catalog, const json::object& args) {
+    if (auto unknown = unknown_args<list_specs_definition>(args)) return error_result(*unknown);
     json::array specs;
     for (const auto& spec : catalog.specs) {
         json::array servers;
@@ -177,6 +199,7 @@ json::object list_endpoints_definition() {
 }
 
 ToolResult list_endpoints(const Catalog& catalog, const json::object& args) {
+    if (auto unknown = unknown_args<list_endpoints_definition>(args)) return error_result(*unknown);
     auto spec = spec_arg(catalog, args);
     if (!spec) return error_result(spec.error().message);
     auto tag_filter = string_arg(args, "tag", "a tag name from a previous list-endpoints result");
@@ -212,7 +235,7 @@ ToolResult list_endpoints(const Catalog& catalog, const json::object& args) {
         tags.push_back(json::object{{"tag", order[i]}, {"endpoints", std::move(endpoints)}});
     }
     if (!tag_filter->empty() && tags.empty())
-        return error_result("no tag \"" + *tag_filter + "\" in \"" + (*spec)->title + "\"; tags: " + known);
+        return error_result("no tag \"" + shorten(*tag_filter) + "\" in \"" + (*spec)->title + "\"; tags: " + known);
     return structured_result(
         json::object{{"title", (*spec)->title}, {"operations", listed.size()}, {"tags", std::move(tags)}});
 }
@@ -233,7 +256,7 @@ json::object search_endpoints_definition() {
            {"minimum", 1},
            {"maximum", kMaxSearchLimit},
            {"default", kDefaultSearchLimit},
-           {"description", "Maximum number of results."}}}},
+           {"description", "Maximum number of results: an integer from 1 to 50 (other values are refused)."}}}},
         {"pattern"},
         schema::object(
             {{"results",
@@ -257,21 +280,24 @@ json::object search_endpoints_definition() {
 
 namespace {
 
+// An integer from 1 to kMaxSearchLimit, as the inputSchema says: anything else is refused, never capped.
+// Integral numbers count whatever their JSON spelling (5.0, 1e1), as in JSON Schema.
 Expected<std::size_t> limit_arg(const json::object& args) {
     const auto* value = args.if_contains("limit");
     if (!value || value->is_null()) return kDefaultSearchLimit;
-    double number = 0;
-    if (value->is_int64())
-        number = static_cast<double>(value->get_int64());
-    else if (value->is_uint64())
-        number = static_cast<double>(value->get_uint64());
-    else if (value->is_double() && std::floor(value->get_double()) == value->get_double())
-        number = value->get_double();
-    else
-        return make_error("argument \"limit\" must be an integer from 1 to " + std::to_string(kMaxSearchLimit));
-    if (number < 1)
-        return make_error("argument \"limit\" must be an integer from 1 to " + std::to_string(kMaxSearchLimit));
-    return static_cast<std::size_t>(std::min(number, static_cast<double>(kMaxSearchLimit)));
+    std::optional<std::size_t> limit;
+    if (const auto* number = value->if_int64(); number && *number >= 1 && *number <= std::int64_t(kMaxSearchLimit))
+        limit = static_cast<std::size_t>(*number);
+    else if (const auto* unsigned_number = value->if_uint64(); unsigned_number && *unsigned_number >= 1 &&
+                                                                *unsigned_number <= kMaxSearchLimit)
+        limit = static_cast<std::size_t>(*unsigned_number);
+    else if (const auto* real = value->if_double();
+             real && *real >= 1 && *real <= double(kMaxSearchLimit) && std::floor(*real) == *real)
+        limit = static_cast<std::size_t>(*real);
+    if (!limit)
+        return make_error("argument \"limit\" must be an integer from 1 to " + std::to_string(kMaxSearchLimit) +
+                          "; got " + shown(*value));
+    return *limit;
 }
 
 struct RankedHit {
@@ -299,9 +325,12 @@ std::vector<RankedHit> ranked_hits(const std::vector<const Spec*>& specs, std::s
 }  // namespace
 
 ToolResult search_endpoints(const Catalog& catalog, const json::object& args) {
+    if (auto unknown = unknown_args<search_endpoints_definition>(args)) return error_result(*unknown);
     const auto* pattern_value = args.if_contains("pattern");
-    if (!pattern_value || !pattern_value->is_string())
+    if (!pattern_value || pattern_value->is_null())
         return error_result("argument \"pattern\" is required: a string of keywords, an operationId or a path");
+    if (!pattern_value->is_string())
+        return error_result("argument \"pattern\" must be a string: keywords, an operationId or a path");
     std::string pattern(pattern_value->get_string());
     if (pattern.find_first_not_of(" \t\r\n") == std::string::npos)
         return error_result("argument \"pattern\" is empty: give keywords such as \"purge cache url\"");
@@ -401,7 +430,7 @@ std::string closest_endpoints(const Spec& spec, const std::string& method, const
     }
     if (!same_path.empty()) return "operations on that path: " + same_path;
     std::string hits;
-    for (const auto& [s, hit] : ranked_hits({&spec}, method + " " + path, 5))
+    for (const auto& [s, hit] : ranked_hits({&spec}, method + " " + path.substr(0, 1000), 5))
         hits += (hits.empty() ? "" : ", ") + catalog::operation_label(s->operations[hit.operation]);
     if (hits.empty()) return "use search-endpoints or list-endpoints to find the path";
     return "closest endpoints: " + hits;
@@ -410,24 +439,27 @@ std::string closest_endpoints(const Spec& spec, const std::string& method, const
 }  // namespace
 
 ToolResult get_endpoint(const Catalog& catalog, const json::object& args) {
+    if (auto unknown = unknown_args<get_endpoint_definition>(args)) return error_result(*unknown);
     auto spec = spec_arg(catalog, args);
     if (!spec) return error_result(spec.error().message);
     auto path = string_arg(args, "path", "the endpoint path, e.g. /cdn/resource/{id}");
     if (!path) return error_result(path.error().message);
     if (path->empty()) return error_result("argument \"path\" is required: the endpoint path, e.g. /cdn/resource/{id}");
     if (path->front() != '/' && path->find("://") == std::string::npos) path->insert(0, "/");
-    auto method = string_arg(args, "method", "an HTTP method such as GET or POST");
+    auto method = string_arg(args, "method", kMethodChoices);
     if (!method) return error_result(method.error().message);
+    if (method->empty()) return error_result("argument \"method\" is required: " + std::string(kMethodChoices));
     std::string m = lower(*method);
     if (std::find(kMethods.begin(), kMethods.end(), m) == kMethods.end())
-        return error_result("argument \"method\" is required: one of GET, PUT, POST, DELETE, OPTIONS, HEAD, PATCH, TRACE");
+        return error_result("argument \"method\" must be " + std::string(kMethodChoices) + "; got \"" +
+                            shorten(*method) + "\"");
 
     const Spec& s = **spec;
     const Operation* op = s.find_operation(m, *path);
     std::optional<catalog::PathMatch> match;
     if (!op && (match = s.match_path(m, *path))) op = match->operation;
     if (!op)
-        return error_result("no " + upper(m) + " " + *path + " in \"" + s.title + "\"; " +
+        return error_result("no " + upper(m) + " " + shorten(*path) + " in \"" + s.title + "\"; " +
                             closest_endpoints(s, m, *path));
     json::object out{{"title", s.title}};
     for (auto& [key, value] : catalog::describe_operation(s, *op)) out[key] = std::move(value);
@@ -463,6 +495,7 @@ json::object get_server_variables_definition() {
 }
 
 ToolResult get_server_variables(const Catalog& catalog, const json::object& args) {
+    if (auto unknown = unknown_args<get_server_variables_definition>(args)) return error_result(*unknown);
     constexpr std::size_t kMaxListed = 20;
     auto spec = spec_arg(catalog, args);
     if (!spec) return error_result(spec.error().message);

@@ -5,6 +5,8 @@
 #include <boost/json/value.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "upstream/http_types.hpp"
 
@@ -25,6 +27,14 @@ ToolResult structured_result(boost::json::object value);
 // isError result with a message an agent can act on: text only, no structuredContent (a tool's outputSchema
 // describes its successful results).
 ToolResult error_result(std::string message);
+
+// The property names of a tool definition's inputSchema, in order: the arguments the tool accepts.
+std::vector<std::string> argument_names(const boost::json::object& definition);
+// The inputSchemas say additionalProperties: false, so an argument they do not list is an error (a typo
+// silently ignored would change the call's meaning): the message names the unknown arguments and lists
+// the accepted ones. nullopt when every argument is known.
+std::optional<std::string> unknown_arguments(const boost::json::object& args, std::string_view tool,
+                                             const std::vector<std::string>& accepted);
 
 // What a tool call knows about the MCP request it came from.
 struct CallContext {

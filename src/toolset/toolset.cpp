@@ -1,5 +1,6 @@
 #include "toolset/toolset.hpp"
 
+#include "catalog/text.hpp"
 #include "toolset/execute_request.hpp"
 #include "toolset/read_tools.hpp"
 
@@ -29,7 +30,7 @@ boost::asio::awaitable<ToolResult> Toolset::call(std::string_view name, const js
     if (name == "get-server-variables") co_return get_server_variables(*catalog_, args);
     if (name == "execute-request")
         co_return co_await execute_request(*catalog_, *client_, upstream_config_, args, context);
-    co_return error_result("unknown tool: " + std::string(name));
+    co_return error_result("unknown tool: " + catalog::shorten(name));
 }
 
 }  // namespace mamute::toolset

@@ -103,6 +103,10 @@ asio::awaitable<void> StdioServer::read_then_drain() {
     deadline_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
         if (!ec) self->deadline_passed();
     });
+    if (in_flight_ > 0 && output_closed_) {
+        // The client is gone: nobody will read the answers, so do not wait for them.
+        dispatcher_->state().cancel_session(std::string(session_key));
+    }
     if (in_flight_ > 0) {
         logger()->debug("input ended; waiting for {} request(s) in flight", in_flight_);
         idle_.expires_at(asio::steady_timer::time_point::max());
@@ -272,17 +276,31 @@ void StdioServer::start(jsonrpc::Request request) {
     // tool calls with this executor so a cancellation lands on the right strand.
     asio::co_spawn(asio::make_strand(strand_.get_inner_executor()),
                    run_request(std::move(request), scope(next_log_id(), nullptr)),
-                   asio::bind_executor(strand_, [self = shared_from_this()](std::exception_ptr) { self->finished(); }));
+                   asio::bind_executor(strand_, [self = shared_from_this()](std::exception_ptr error) {
+                       self->finished(error);
+                   }));
 }
 
 void StdioServer::start_batch(json::array batch) {
     ++in_flight_;
     asio::co_spawn(asio::make_strand(strand_.get_inner_executor()),
                    run_batch(std::move(batch), scope(next_log_id(), nullptr)),
-                   asio::bind_executor(strand_, [self = shared_from_this()](std::exception_ptr) { self->finished(); }));
+                   asio::bind_executor(strand_, [self = shared_from_this()](std::exception_ptr error) {
+                       self->finished(error);
+                   }));
 }
 
-void StdioServer::finished() {
+void StdioServer::finished(std::exception_ptr error) {
+    if (error) {
+        // Handlers catch what the dispatcher throws; this is only reached by e.g. bad_alloc.
+        try {
+            std::rethrow_exception(error);
+        } catch (const std::exception& e) {
+            logger()->error("a request ended with an exception: {}", e.what());
+        } catch (...) {
+            logger()->error("a request ended with an unknown exception");
+        }
+    }
     if (--in_flight_ == 0 && draining_) idle_.cancel();
 }
 

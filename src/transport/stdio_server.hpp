@@ -7,6 +7,12 @@
 // and responses go out in the order they finish. Every outgoing line (responses, progress and log
 // notifications) passes through one bounded channel drained by a single writer coroutine, so lines
 // never interleave and a client that stops reading slows producers down instead of growing memory.
+// The channel is only touched on the server's strand (a request hops there with co_spawn to queue
+// a line), so closing it at shutdown never races a sender.
+//
+// Cancellation: notifications/cancelled goes through SessionState under the fixed key "stdio". A
+// cancel that overtakes its request (both in one read, before the call has registered) is lost;
+// the spec allows ignoring it, and the call still gets its answer.
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/experimental/channel.hpp>
@@ -17,6 +23,7 @@
 #include <boost/json/value.hpp>
 #include <chrono>
 #include <cstddef>
+#include <exception>
 #include <memory>
 #include <optional>
 #include <string>
@@ -78,7 +85,7 @@ private:
     boost::asio::awaitable<bool> enqueue(std::string line);
     void start(jsonrpc::Request request);
     void start_batch(boost::json::array batch);
-    void finished();
+    void finished(std::exception_ptr error);
     void deadline_passed();
     void close_output();
     mcp::CallScope scope(std::string log_id, mcp::EventSink* sink) const;

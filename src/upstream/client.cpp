@@ -17,6 +17,7 @@
 #include <memory>
 #include <stdexcept>
 
+#include "catalog/text.hpp"
 #include "upstream/url_encoding.hpp"
 
 namespace mamute::upstream {
@@ -63,20 +64,23 @@ Failure timeout(std::chrono::milliseconds after, const std::string& what) {
     return {FailureKind::timeout, "timed out after " + std::to_string(after.count()) + " ms " + what};
 }
 
-// The request came from our builder, but the client is the last line against header injection.
+// The request came from our builder, but the client is the last line against header injection, and
+// against anything Beast would throw on (fields over 64 KiB): send() never throws for any input.
 std::optional<Failure> check_request(const Request& request) {
     auto refuse = [](std::string why) { return Failure{FailureKind::refused, std::move(why)}; };
     if (request.origin.scheme != "http" && request.origin.scheme != "https")
-        return refuse("scheme '" + request.origin.scheme + "' is not supported");
+        return refuse("scheme '" + catalog::shorten(request.origin.scheme) + "' is not supported");
     if (request.origin.host.empty() || request.origin.port == 0) return refuse("request has no host or port");
-    if (!is_valid_header_name(request.method)) return refuse("'" + request.method + "' is not a valid method");
+    if (request.origin.host.size() > 255) return refuse("the host name is longer than 255 bytes");
+    if (!is_valid_header_name(request.method)) return refuse("'" + catalog::shorten(request.method) + "' is not a valid method");
     if (request.target.empty() || request.target.front() != '/' ||
         std::any_of(request.target.begin(), request.target.end(),
                     [](unsigned char c) { return c <= 0x20 || c == 0x7F; }))
         return refuse("the request target is not a valid origin-form path");
     for (const auto& [name, value] : request.headers)
         if (!is_valid_header_name(name) || !is_valid_header_value(value))
-            return refuse("header '" + name + "' is malformed (invalid name, or CR/LF/NUL in its value)");
+            return refuse("header '" + catalog::shorten(name) + "' is malformed (invalid name, or CR/LF/NUL in its value)");
+    if (auto problem = headers_size_problem(request.headers)) return refuse(std::move(*problem));
     return std::nullopt;
 }
 
@@ -84,6 +88,30 @@ bool owned_by_client(std::string_view name) {
     for (std::string_view owned : {"host", "content-length", "transfer-encoding", "connection", "user-agent"})
         if (iequals(name, owned)) return true;
     return false;
+}
+
+using Message = http::request<http::string_body>;
+
+// Beast reports some problems by throwing (std::length_error for an oversized field, std::invalid_argument
+// for a TRACE with a body): check_request refuses the known ones first, and whatever else is thrown
+// becomes a refusal too. Built before any connection is opened.
+Expected<Message, Failure> build_message(Request& request) {
+    try {
+        Message message;
+        message.version(11);
+        message.method_string(request.method);
+        message.target(request.target);
+        message.set(http::field::host, host_header(request.origin));
+        message.set(http::field::user_agent, "mamute-mcp/" MAMUTE_VERSION);
+        for (const auto& [name, value] : request.headers)
+            if (!owned_by_client(name)) message.insert(name, value);
+        message.set(http::field::connection, "close");  // one connection per call until pooling lands
+        message.body() = std::move(request.body);
+        message.prepare_payload();
+        return message;
+    } catch (const std::exception& e) {
+        return Failure{FailureKind::refused, std::string("cannot build the HTTP request: ") + e.what()};
+    }
 }
 
 using Endpoints = std::vector<tcp::endpoint>;
@@ -186,6 +214,9 @@ Client::Client(const config::UpstreamConfig& config) : config_(config), tls_(ssl
 
 asio::awaitable<Result> Client::send(Request request) const {
     if (auto refused = check_request(request)) co_return *refused;
+    auto built = build_message(request);
+    if (!built) co_return built.error();
+    auto& message = *built;
     const Budget budget(config_.total_timeout);
     const auto origin = request.origin.to_string();
     auto executor = co_await asio::this_coro::executor;
@@ -204,18 +235,6 @@ asio::awaitable<Result> Client::send(Request request) const {
             co_return timeout(connect_limited ? config_.connect_timeout : budget.total, "connecting to " + origin);
         co_return Failure{FailureKind::connect, "cannot connect to " + origin + ": " + ec.message()};
     }
-
-    http::request<http::string_body> message;
-    message.version(11);
-    message.method_string(request.method);
-    message.target(request.target);
-    message.set(http::field::host, host_header(request.origin));
-    message.set(http::field::user_agent, "mamute-mcp/" MAMUTE_VERSION);
-    for (const auto& [name, value] : request.headers)
-        if (!owned_by_client(name)) message.insert(name, value);
-    message.set(http::field::connection, "close");  // one connection per call until pooling lands
-    message.body() = std::move(request.body);
-    message.prepare_payload();
 
     if (request.origin.scheme == "http")
         co_return co_await exchange(tcp_stream, message, request, budget, config_.max_response_bytes);

@@ -1,6 +1,7 @@
 #pragma once
 // What crosses between the request builder and the HTTP client.
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -9,6 +10,11 @@
 namespace mamute::upstream {
 
 using HeaderList = std::vector<std::pair<std::string, std::string>>;
+
+// Limits on the headers of an outgoing request. Beast cannot hold a name or value over 64 KiB at all
+// (fields::insert throws), and servers commonly refuse headers far smaller than that.
+inline constexpr std::size_t max_header_bytes_each = 8 * 1024;   // one header: name plus value
+inline constexpr std::size_t max_header_bytes_total = 64 * 1024; // all of them, with ": " and CRLF
 
 struct Origin {
     std::string scheme;  // "http" or "https"

@@ -8,6 +8,7 @@
 #include <map>
 #include <set>
 
+#include "catalog/text.hpp"
 #include "upstream/serialization.hpp"
 #include "upstream/spec_servers.hpp"
 #include "upstream/url_encoding.hpp"
@@ -16,6 +17,7 @@ namespace mamute::upstream {
 
 namespace json = boost::json;
 using catalog::Operation;
+using catalog::shorten;
 using catalog::Parameter;
 using catalog::Spec;
 
@@ -47,12 +49,21 @@ const Parameter* find_param(const Operation& op, std::string_view in, std::strin
     return nullptr;
 }
 
-Expected<std::string> check_method(const json::value* value) {
-    if (!value || !value->is_string() || value->get_string().empty())
-        return make_error("'method' is required (GET, POST, PUT, PATCH, DELETE, ...)");
+constexpr std::string_view method_choices = "one of GET, PUT, POST, DELETE, OPTIONS, HEAD, PATCH, TRACE";
+// The structured fields; harRequest stands for all of them.
+constexpr std::array<std::string_view, 7> structured_fields = {"method", "path",    "pathParams", "query",
+                                                               "headers", "body", "contentType"};
+
+// `field` is how the agent wrote it: 'method' or 'harRequest.method'.
+Expected<std::string> check_method(const json::value* value, std::string_view field) {
+    const std::string name = "'" + std::string(field) + "'";
+    if (!value || value->is_null() || (value->is_string() && value->get_string().empty()))
+        return make_error(name + " is required: " + std::string(method_choices));
+    if (!value->is_string()) return make_error(name + " must be a string: " + std::string(method_choices));
     auto method = to_upper(value->get_string());
     if (std::find(http_methods.begin(), http_methods.end(), method) == http_methods.end())
-        return make_error("'" + std::string(value->get_string()) + "' is not an HTTP method");
+        return make_error(name + " must be " + std::string(method_choices) + "; '" + shorten(value->get_string()) +
+                          "' is not an HTTP method");
     return method;
 }
 
@@ -60,6 +71,13 @@ const json::object* body_content(const Operation& op) {
     const auto* body = op.request_body.if_object();
     const auto* content = body ? body->if_contains("content") : nullptr;
     return content ? content->if_object() : nullptr;
+}
+
+// RFC 9110 gives these no defined body semantics (TRACE must not have one); when the operation declares
+// no requestBody, a body the agent gives is a mistake, not something to send.
+bool takes_no_body(const Operation& op, std::string_view method) {
+    if (method == "TRACE") return true;
+    return (method == "GET" || method == "HEAD" || method == "DELETE") && !op.request_body.is_object();
 }
 
 bool body_required(const Operation& op) {
@@ -112,8 +130,8 @@ struct Draft {
         if (!find_param(*op, "query", base)) {
             std::string hint;
             for (const auto* in : {"path", "header", "cookie"})
-                if (find_param(*op, in, name)) hint = " ('" + name + "' is a " + in + " parameter)";
-            return with_operation(*op, "unknown query parameter '" + name + "'" + hint +
+                if (find_param(*op, in, name)) hint = " ('" + shorten(name) + "' is a " + in + " parameter)";
+            return with_operation(*op, "unknown query parameter '" + shorten(name) + "'" + hint +
                                            "; known query parameters: " + param_names(*op, "query"));
         }
         query_names.insert(base);
@@ -124,7 +142,7 @@ struct Draft {
     Problem add_raw_query(std::string_view raw) {
         if (raw.empty()) return std::nullopt;
         auto params = boost::urls::parse_query(raw);
-        if (!params) return make_error("the query string '" + std::string(raw) + "' is not valid percent-encoded text");
+        if (!params) return make_error("the query string '" + shorten(raw) + "' is not valid percent-encoded text");
         for (auto param : *params) {
             if (auto problem = add_query_name(param.key.decode())) return problem;
             query.push_back(std::string(param.key) + (param.has_value ? "=" + std::string(param.value) : ""));
@@ -173,9 +191,10 @@ struct Draft {
     }
 
     Problem add_header(const std::string& name, const std::string& value) {
-        if (!is_valid_header_name(name)) return make_error("refused: '" + name + "' is not a valid header name");
+        if (!is_valid_header_name(name)) return make_error("refused: '" + shorten(name) + "' is not a valid header name");
         if (!is_valid_header_value(value))
-            return make_error("refused: the value of header '" + name + "' contains CR, LF or NUL");
+            return make_error("refused: the value of header '" + shorten(name) + "' contains CR, LF or NUL");
+        if (auto problem = header_size_problem(name, value)) return make_error("refused: " + *problem);
         if (std::find(refused_headers.begin(), refused_headers.end(), to_lower(name)) != refused_headers.end())
             return make_error("refused: header '" + name + "' is set by the server itself and cannot be supplied");
         if (iequals(name, "content-type"))
@@ -189,8 +208,8 @@ struct Draft {
         if (value.is_null()) return std::nullopt;
         auto [it, inserted] = path_values.emplace(name, PathValue{value, false});
         if (!inserted && item_text(it->second.value) != item_text(value))
-            return with_operation(*op, "path parameter '" + name + "' is '" + item_text(it->second.value) +
-                                           "' in the path but '" + item_text(value) + "' in pathParams");
+            return with_operation(*op, "path parameter '" + name + "' is '" + shorten(item_text(it->second.value)) +
+                                           "' in the path but '" + shorten(item_text(value)) + "' in pathParams");
         return std::nullopt;
     }
 
@@ -214,7 +233,7 @@ struct Draft {
                 return with_operation(*op, "missing required path parameter '" + name + "'");
             const auto text = item_text(found->second.value);
             if (text.size() > 1 && text.front() == '{' && text.back() == '}' && found->second.value.is_string())
-                return with_operation(*op, "path parameter '" + name + "' still holds the placeholder '" + text +
+                return with_operation(*op, "path parameter '" + name + "' still holds the placeholder '" + shorten(text) +
                                                "'; put the actual value in the path");
             if (text.empty())
                 return with_operation(*op, "refused: path parameter '" + name +
@@ -234,7 +253,7 @@ struct Draft {
                 std::string name = "?";
                 for (const auto& [start, param] : filled)
                     if (start > at && start <= next) name = param;
-                return with_operation(*op, "refused: path parameter '" + name + "' cannot be '" + std::string(segment) +
+                return with_operation(*op, "refused: path parameter '" + name + "' cannot be '" + shorten(segment) +
                                                "' (it would change which endpoint is called)");
             }
             at = next;
@@ -242,7 +261,16 @@ struct Draft {
         return out;
     }
 
+    // A body given for an operation that takes none; `field` names the argument to leave out.
+    Problem unexpected_body(std::string_view field) const {
+        if (method == "TRACE")
+            return with_operation(*op, "TRACE requests cannot carry a body; leave out '" + std::string(field) + "'");
+        return with_operation(*op, "operation " + to_upper(op->method) + " " + op->path +
+                                       " takes no request body; leave out '" + std::string(field) + "'");
+    }
+
     Problem set_body(const json::value* value) {
+        if (value && !value->is_null() && takes_no_body(*op, method)) return unexpected_body("body");
         if (!value || value->is_null()) {
             if (body_required(*op)) return with_operation(*op, to_upper(op->method) + " " + op->path + " requires a request body");
             return std::nullopt;
@@ -268,7 +296,7 @@ struct Draft {
         } else if (auto scalar = scalar_to_string(*value)) {
             body = *scalar;
         } else {
-            return with_operation(*op, "a body sent as '" + *content_type +
+            return with_operation(*op, "a body sent as '" + shorten(*content_type) +
                                            "' must be a string (send the exact text), or an object for "
                                            "application/x-www-form-urlencoded and multipart/form-data");
         }
@@ -307,22 +335,32 @@ struct Draft {
         for (auto& header : headers) {
             const bool replaced = std::any_of(credentials.begin(), credentials.end(),
                                               [&](const auto& c) { return iequals(c.first, header.first); });
-            if (!replaced) built.request.headers.push_back(std::move(header));
+            if (replaced)
+                built.replaced_headers.push_back(header.first);
+            else
+                built.request.headers.push_back(std::move(header));
         }
         for (const auto& credential : credentials) {
             if (!is_valid_header_name(credential.first) || !is_valid_header_value(credential.second))
                 return make_error("refused: a forwarded credential header is malformed");
+            const auto size = credential.first.size() + credential.second.size();
+            if (size > max_header_bytes_each)
+                return make_error("refused: the forwarded credential header '" + shorten(credential.first) + "' is " +
+                                  std::to_string(size) + " bytes; at most " + std::to_string(max_header_bytes_each) +
+                                  " bytes per header (name and value)");
             built.request.headers.push_back(credential);
         }
         if (content_type)
             built.request.headers.emplace_back("Content-Type", *content_type);
+        // Each agent header was checked alone; joined cookies, the media type and the sum are checked here.
+        if (auto problem = headers_size_problem(built.request.headers)) return make_error("refused: " + *problem);
         if (body) built.request.body = std::move(*body);
         return built;
     }
 };
 
 Error no_operation(const Spec& spec, const std::string& method, const std::string& path) {
-    std::string message = "no operation " + method + " " + path + " in spec '" + spec.title + "'.";
+    std::string message = "no operation " + method + " " + shorten(path) + " in spec '" + spec.title + "'.";
     if (auto hint = suggest_operations(spec, to_lower(method), path); !hint.empty()) message += " " + hint;
     return make_error(message + "\nUse list-endpoints or search-endpoints to find the right path.");
 }
@@ -330,11 +368,13 @@ Error no_operation(const Spec& spec, const std::string& method, const std::strin
 Expected<BuiltRequest> build_structured(const Spec& spec, const json::object& args, const HeaderList& credentials,
                                         const std::optional<std::string>& base_url) {
     Draft draft;
-    auto method = check_method(args.if_contains("method"));
+    auto method = check_method(args.if_contains("method"), "method");
     if (!method) return method.error();
     draft.method = *method;
     const auto* path_arg = args.if_contains("path");
-    if (!path_arg || !path_arg->is_string() || path_arg->get_string().empty())
+    if (path_arg && !path_arg->is_null() && !path_arg->is_string())
+        return make_error("'path' must be a string: the spec path (/cdn/resource/{id}) or a concrete one (/cdn/resource/42)");
+    if (!path_arg || path_arg->is_null() || path_arg->get_string().empty())
         return make_error("'path' is required: the spec path (/cdn/resource/{id}) or a concrete one (/cdn/resource/42); "
                           "or pass 'harRequest' instead");
     std::string path(path_arg->get_string());
@@ -379,7 +419,7 @@ Expected<BuiltRequest> build_structured(const Spec& spec, const json::object& ar
             std::string key(name);
             if (auto found = renamed.find(key); found != renamed.end()) key = found->second;
             if (op.path.find("{" + key + "}") == std::string::npos)
-                return with_operation(op, "unknown path parameter '" + key + "'; known path parameters: " + param_names(op, "path"));
+                return with_operation(op, "unknown path parameter '" + shorten(key) + "'; known path parameters: " + param_names(op, "path"));
             if (auto problem = draft.set_path_value(key, value)) return *problem;
         }
     }
@@ -393,7 +433,7 @@ Expected<BuiltRequest> build_structured(const Spec& spec, const json::object& ar
         if (!headers->is_object()) return make_error("'headers' must be an object of name -> value");
         for (const auto& [name, value] : headers->get_object()) {
             auto text = scalar_to_string(value);
-            if (!text) return make_error("header '" + std::string(name) + "' must be a string, number or boolean");
+            if (!text) return make_error("header '" + shorten(name) + "' must be a string, number or boolean");
             if (auto problem = draft.add_header(std::string(name), *text)) return *problem;
         }
     }
@@ -430,7 +470,7 @@ Expected<BuiltRequest> build_har(const Spec& spec, const json::value& har_value,
     const auto* har = har_value.if_object();
     if (!har) return make_error("'harRequest' must be an object {method, url, headers, queryString, postData}");
     Draft draft;
-    auto method = check_method(har->if_contains("method"));
+    auto method = check_method(har->if_contains("method"), "harRequest.method");
     if (!method) return method.error();
     draft.method = *method;
     const auto* url_arg = har->if_contains("url");
@@ -452,7 +492,7 @@ Expected<BuiltRequest> build_har(const Spec& spec, const json::value& har_value,
                 allowed.push_back(text);
         std::string list;
         for (const auto& text : allowed) list += (list.empty() ? "" : ", ") + text;
-        return make_error("refused: " + url->origin.to_string() + " is not a server of spec '" + spec.title +
+        return make_error("refused: " + shorten(url->origin.to_string()) + " is not a server of spec '" + spec.title +
                           "' (allowed: " + (list.empty() ? "none" : list) + ")");
     }
     std::stable_sort(candidates.begin(), candidates.end(),
@@ -494,7 +534,7 @@ Expected<BuiltRequest> build_har(const Spec& spec, const json::value& har_value,
                                      [&](const std::string& name, const std::string& value) -> Problem {
                                          if (!is_valid_header_name(name) || value.find(';') != std::string::npos ||
                                              !is_valid_header_value(value))
-                                             return make_error("refused: cookie '" + name + "' has an invalid name or value");
+                                             return make_error("refused: cookie '" + shorten(name) + "' has an invalid name or value");
                                          cookie += (cookie.empty() ? "" : "; ") + name + "=" + value;
                                          return std::nullopt;
                                      }))
@@ -549,6 +589,10 @@ Expected<BuiltRequest> build_har(const Spec& spec, const json::value& har_value,
             }
         }
     }
+    if (draft.body && takes_no_body(*draft.op, draft.method)) {
+        if (!draft.body->empty()) return *draft.unexpected_body("harRequest.postData");
+        draft.body.reset();  // an empty postData.text, as HAR tools write for any method: nothing to send
+    }
     if (!draft.body)
         if (auto problem = draft.set_body(nullptr)) return *problem;  // only checks a required body
 
@@ -565,8 +609,15 @@ Expected<BuiltRequest> build_har(const Spec& spec, const json::value& har_value,
 
 Expected<BuiltRequest> build_request(const Spec& spec, const json::object& args, const HeaderList& credentials,
                                      const std::optional<std::string>& base_url) {
-    if (const auto* har = args.if_contains("harRequest"); har && !har->is_null())
+    if (const auto* har = args.if_contains("harRequest"); har && !har->is_null()) {
+        std::string mixed;  // which of the two forms was meant is a guess: ask instead
+        for (const auto field : structured_fields)
+            if (const auto* value = args.if_contains(field); value && !value->is_null())
+                mixed += (mixed.empty() ? "'" : ", '") + std::string(field) + "'";
+        if (!mixed.empty())
+            return make_error("give either 'harRequest' or the structured fields, not both: 'harRequest' came with " + mixed);
         return build_har(spec, *har, credentials, base_url);
+    }
     return build_structured(spec, args, credentials, base_url);
 }
 

@@ -16,13 +16,20 @@ namespace mamute::upstream {
 struct BuiltRequest {
     Request request;
     const catalog::Operation* operation = nullptr;  // points into the spec
+    // Agent headers (names as given) not sent because a forwarded credential of the same name replaced them.
+    std::vector<std::string> replaced_headers;
 };
 
 // Accepts both argument forms of execute-request:
 //   structured: {method, path, pathParams?, query?, headers?, body?, contentType?}
 //   ReadMe HAR: {harRequest: {method, url, headers[], queryString[], postData{mimeType, text}}}
 // The request goes to base_url when set, else to a server of the spec; a HAR url whose origin is
-// not one of those is refused. `credentials` are added last and replace agent headers of the same name.
+// not one of those is refused, and so is a call that mixes harRequest with structured fields.
+// `credentials` are added last and replace agent headers of the same name (listed in replaced_headers);
+// without credentials, an agent's X-API-Key or Authorization header is sent as given.
+// Refused too: headers over max_header_bytes_each or max_header_bytes_total, and a body for a GET, HEAD,
+// DELETE or TRACE operation that declares no requestBody (TRACE never takes one). Messages quote agent
+// values cut to 200 bytes.
 Expected<BuiltRequest> build_request(const catalog::Spec& spec, const boost::json::object& args,
                                      const HeaderList& credentials, const std::optional<std::string>& base_url);
 

@@ -4,6 +4,7 @@
 #include <array>
 #include <boost/json/serialize.hpp>
 
+#include "catalog/text.hpp"
 #include "upstream/request_builder.hpp"
 #include "upstream/url_encoding.hpp"
 
@@ -154,7 +155,7 @@ std::string suggest_operations(const catalog::Spec& spec, std::string_view metho
         if (spec.find_operation(other, path) || spec.match_path(other, path))
             same_path += (same_path.empty() ? "" : ", ") + to_upper(other);
     }
-    if (!same_path.empty()) return "The path " + std::string(path) + " exists with: " + same_path + ".";
+    if (!same_path.empty()) return "The path " + catalog::shorten(path) + " exists with: " + same_path + ".";
 
     // Otherwise rank templates by shared leading segments, then by shared literal segments.
     const auto wanted = split_segments(path);

@@ -1,7 +1,10 @@
 #include "upstream/url_encoding.hpp"
 
 #include <boost/url/parse.hpp>
+#include <algorithm>
 #include <charconv>
+
+#include "catalog/text.hpp"
 
 namespace mamute::upstream {
 
@@ -20,6 +23,39 @@ void append_escaped(std::string& out, unsigned char c) {
     out += '%';
     out += hex_digits[c >> 4];
     out += hex_digits[c & 0x0F];
+}
+
+std::string quoted(std::string_view url) { return "'" + catalog::shorten(url) + "'"; }
+
+// The authority of "scheme://authority/path?query#fragment" without its userinfo; nullopt without "//".
+std::optional<std::string_view> host_and_port(std::string_view url) {
+    const auto slashes = url.find("://");
+    if (slashes == std::string_view::npos) return std::nullopt;
+    auto authority = url.substr(slashes + 3);
+    authority = authority.substr(0, authority.find_first_of("/?#"));
+    if (const auto at = authority.rfind('@'); at != std::string_view::npos) authority.remove_prefix(at + 1);
+    return authority;
+}
+
+// Boost.URL's port_number() is a uint16_t that silently wraps (99999 becomes 34463), and a port that is
+// not all digits fails the whole parse with a vague message: the port text is checked here first.
+std::optional<Error> check_port(std::string_view url, std::string_view authority) {
+    if (authority.starts_with('[')) {
+        const auto close = authority.find(']');
+        if (close == std::string_view::npos) return make_error(quoted(url) + " has a '[' without its ']'");
+        authority.remove_prefix(close + 1);
+        if (!authority.starts_with(':')) return std::nullopt;  // anything else is left to the parser
+    }
+    const auto colon = authority.find(':');
+    if (colon == std::string_view::npos) return std::nullopt;
+    const auto port = authority.substr(colon + 1);
+    unsigned long value = 0;
+    const bool digits = !port.empty() && std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; });
+    const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+    if (!digits || ec != std::errc() || end != port.data() + port.size() || value == 0 || value > 65535)
+        return make_error(quoted(url) + " has an invalid port '" + catalog::shorten(port, 40) +
+                          "': a port is a number from 1 to 65535");
+    return std::nullopt;
 }
 
 }  // namespace
@@ -87,6 +123,24 @@ bool is_valid_header_value(std::string_view value) {
     return value.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;
 }
 
+std::optional<std::string> header_size_problem(std::string_view name, std::string_view value) {
+    const auto size = name.size() + value.size();
+    if (size <= max_header_bytes_each) return std::nullopt;
+    return "header '" + catalog::shorten(name) + "' is " + std::to_string(size) + " bytes; at most " +
+           std::to_string(max_header_bytes_each) + " bytes per header (name and value)";
+}
+
+std::optional<std::string> headers_size_problem(const HeaderList& headers) {
+    std::size_t total = 0;
+    for (const auto& [name, value] : headers) {
+        if (auto problem = header_size_problem(name, value)) return problem;
+        total += name.size() + value.size() + 4;  // "name: value\r\n"
+    }
+    if (total <= max_header_bytes_total) return std::nullopt;
+    return "the request headers add up to " + std::to_string(total) + " bytes; at most " +
+           std::to_string(max_header_bytes_total) + " bytes in all";
+}
+
 bool iequals(std::string_view a, std::string_view b) {
     if (a.size() != b.size()) return false;
     for (std::size_t i = 0; i < a.size(); ++i) {
@@ -115,24 +169,27 @@ std::string to_upper(std::string_view text) {
 std::uint16_t default_port(std::string_view scheme) { return scheme == "https" ? 443 : 80; }
 
 Expected<ParsedUrl> parse_http_url(std::string_view url) {
+    if (const auto authority = host_and_port(url))
+        if (auto problem = check_port(url, *authority)) return *problem;
     auto parsed = boost::urls::parse_absolute_uri(url);
     if (!parsed) {
         // parse_absolute_uri refuses fragments; retry without one, which is never sent anyway.
         const auto hash = url.find('#');
         if (hash != std::string_view::npos) parsed = boost::urls::parse_absolute_uri(url.substr(0, hash));
     }
-    if (!parsed) return make_error("'" + std::string(url) + "' is not a valid absolute URL");
+    if (!parsed) return make_error(quoted(url) + " is not a valid absolute URL");
     const auto& u = *parsed;
     ParsedUrl out;
     out.origin.scheme = to_lower(u.scheme());
     if (out.origin.scheme != "http" && out.origin.scheme != "https")
         return make_error("refused: scheme '" + out.origin.scheme + "' is not allowed (only http and https)");
     if (u.has_userinfo()) return make_error("refused: URLs with user information (user:password@) are not allowed");
+    if (u.encoded_host().empty()) return make_error(quoted(url) + " has no host");
     switch (u.host_type()) {
         case boost::urls::host_type::name: {
             const std::string host(u.encoded_host());
-            if (host.empty() || host.find('%') != std::string::npos)
-                return make_error("refused: '" + host + "' is not a valid host name");
+            if (host.find('%') != std::string::npos)
+                return make_error("refused: '" + catalog::shorten(host) + "' is not a valid host name");
             out.origin.host = to_lower(host);
             break;
         }
@@ -143,16 +200,34 @@ Expected<ParsedUrl> parse_http_url(std::string_view url) {
             out.origin.host = u.host_ipv6_address().to_string();
             break;
         default:
-            return make_error("refused: URL '" + std::string(url) + "' has no usable host");
+            return make_error("refused: URL " + quoted(url) + " has no usable host");
     }
     out.origin.port = default_port(out.origin.scheme);
     if (u.has_port()) {
-        if (u.port().empty() || u.port_number() == 0) return make_error("'" + std::string(url) + "' has an invalid port");
-        out.origin.port = u.port_number();
+        // check_port has seen this text: 1 to 65535, digits only (leading zeros allowed).
+        unsigned long value = 0;
+        const auto port = u.port();
+        const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+        if (ec != std::errc() || end != port.data() + port.size() || value == 0 || value > 65535)
+            return make_error(quoted(url) + " has an invalid port '" + catalog::shorten(port, 40) +
+                              "': a port is a number from 1 to 65535");
+        out.origin.port = static_cast<std::uint16_t>(value);
     }
     out.path = std::string(u.encoded_path());
     if (u.has_query()) out.query = std::string(u.encoded_query());
     return out;
+}
+
+Expected<ParsedUrl> validate_base_url(std::string_view url) {
+    constexpr std::string_view shape = ": a base URL is scheme://host[:port][/path]";
+    if (url.find("://") == std::string_view::npos) return make_error(quoted(url) + " is not an absolute http(s) URL");
+    auto parsed = parse_http_url(url);
+    if (!parsed) return parsed.error();
+    const auto hash = url.find('#');
+    if (url.substr(0, hash).find('?') != std::string_view::npos)
+        return make_error(quoted(url) + " has a query ('?')" + std::string(shape));
+    if (hash != std::string_view::npos) return make_error(quoted(url) + " has a fragment ('#')" + std::string(shape));
+    return parsed;
 }
 
 }  // namespace mamute::upstream

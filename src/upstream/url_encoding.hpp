@@ -27,6 +27,10 @@ bool is_valid_header_name(std::string_view name);
 // No CR, LF or NUL: a value must not be able to start a new header line.
 bool is_valid_header_value(std::string_view value);
 bool iequals(std::string_view a, std::string_view b);
+// Why a header is too large to send (max_header_bytes_each for name plus value), nullopt when it fits.
+std::optional<std::string> header_size_problem(std::string_view name, std::string_view value);
+// The same for every header of a list, then for the list as a whole (max_header_bytes_total).
+std::optional<std::string> headers_size_problem(const HeaderList& headers);
 std::string to_lower(std::string_view text);
 std::string to_upper(std::string_view text);
 
@@ -37,8 +41,14 @@ struct ParsedUrl {
     std::string query;   // percent-encoded, without '?'; empty when absent
 };
 
-// Refuses non-http(s) schemes, userinfo, IPvFuture hosts and malformed URLs.
+// Refuses non-http(s) schemes, userinfo, IPvFuture hosts, an empty host, a '[' without its ']', a port
+// that is not a number from 1 to 65535, and malformed URLs. A fragment is ignored. Messages quote the
+// URL cut to 200 bytes.
 Expected<ParsedUrl> parse_http_url(std::string_view url);
+
+// For start-up checks of a configured base URL: parse_http_url, and also no query and no fragment, since a
+// base URL is only scheme://host[:port][/path]. The messages name the URL but no option: callers prefix them.
+Expected<ParsedUrl> validate_base_url(std::string_view url);
 
 std::uint16_t default_port(std::string_view scheme);
 

@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include "catalog/catalog.hpp"
+#include "catalog/text.hpp"
 
 using namespace mamute::catalog;
 
@@ -55,4 +56,21 @@ TEST_CASE("an empty catalog says so", "[catalog]") {
     auto spec = empty.find("");
     REQUIRE_FALSE(spec);
     CHECK(spec.error().message == "no API specs are loaded");
+}
+
+TEST_CASE("shorten keeps short text and cuts long text at a character boundary", "[catalog]") {
+    CHECK(shorten("GET /health") == "GET /health");
+    CHECK(shorten(std::string(200, 'a')) == std::string(200, 'a'));
+    CHECK(shorten(std::string(201, 'a')) == std::string(200, 'a') + "…(201 bytes)");
+    CHECK(shorten("abcdef", 4) == "abcd…(6 bytes)");
+    CHECK(shorten("aé€x", 4) == "aé…(7 bytes)");  // é is 2 bytes, € 3: never split one
+}
+
+TEST_CASE("an unknown title is quoted shortened, not echoed whole", "[catalog]") {
+    auto catalog = load_catalog({fixture("catalog-mini-cloud.json"), fixture("catalog-second.json")});
+    REQUIRE(catalog);
+    auto unknown = catalog->find(std::string(900'000, 't'));
+    REQUIRE_FALSE(unknown);
+    CHECK(unknown.error().message == "unknown spec title \"" + std::string(200, 't') +
+                                         "…(900000 bytes)\"; loaded specs: \"Mini Cloud\", \"Second API\"");
 }

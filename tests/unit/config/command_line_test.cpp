@@ -58,6 +58,10 @@ TEST_CASE("config: bad flags and settings are refused with the culprit named") {
     check({"--frobnicate"}, "unknown option '--frobnicate'");
     check({"--bind", "not-an-ip"}, "bind");
     check({"--base-url", "ftp://x"}, "base-url");
+    check({"--base-url", "http://x.com:99999"}, "base-url");
+    check({"--base-url", "https://"}, "base-url");
+    check({"--base-url", "http://[::1"}, "base-url");
+    check({"--base-url", "https://x.com/api?x=1"}, "base-url");
     check({"--log-level", "loud"}, "log-level");
     check({"--config", "/nonexistent/mamute.json"}, "/nonexistent/mamute.json: cannot open");
     check({"--config", write_temp("unknown.json", R"({"http":{"prot":1}})")}, "http.prot: unknown setting");

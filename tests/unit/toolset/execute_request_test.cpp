@@ -238,3 +238,105 @@ TEST_CASE("execute-request: invalid calls are explained and nothing is sent", "[
     auto wrong_title = run_tool(io, catalog, client, config, R"({"title":"Other","method":"GET","path":"/cdn/resource"})", context);
     testing::error_only(wrong_title);
 }
+
+TEST_CASE("execute-request inputSchema: body has an explicit type list, unknown keys are not allowed", "[toolset][execute]") {
+    const json::value tool = execute_request_definition();
+    CHECK(tool.at_pointer("/inputSchema/properties/body/type") ==
+          json::array{"object", "array", "string", "number", "integer", "boolean", "null"});
+    CHECK_THAT(std::string(tool.at_pointer("/inputSchema/properties/body/description").as_string()),
+               Catch::StartsWith("Request body: any JSON value"));
+    CHECK(tool.at_pointer("/inputSchema/additionalProperties") == false);
+    // Every property has a type, so strict validators (MCP Inspector --strict) have nothing to warn about.
+    for (const auto& [name, property] : tool.at_pointer("/inputSchema/properties").as_object()) {
+        INFO(std::string(name));
+        CHECK(property.as_object().contains("type"));
+    }
+}
+
+TEST_CASE("execute-request: unknown arguments, oversized headers and bodies nothing takes are refused before sending",
+          "[toolset][execute]") {
+    asio::io_context io;
+    asio::ip::tcp::acceptor acceptor(io, {asio::ip::make_address("127.0.0.1"), 0});
+    config::UpstreamConfig config;
+    config.base_url = "http://127.0.0.1:" + std::to_string(acceptor.local_endpoint().port());
+    config.total_timeout = std::chrono::milliseconds(2000);
+    const upstream::Client client(config);
+    catalog::Catalog catalog;
+    catalog.specs.push_back(std::make_shared<catalog::Spec>(testing::mamute_spec()));
+    const CallContext context;
+    bool accepted = false;
+    // Nothing may connect: an accept that completes records it; the acceptor is closed after each call.
+    auto call = [&](const std::string& args) {
+        accepted = false;
+        io.restart();
+        asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+            auto [ec, socket] = co_await acceptor.async_accept(asio::as_tuple(asio::use_awaitable));
+            accepted = !ec;
+        }, asio::detached);
+        std::optional<ToolResult> result;
+        asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+            result = co_await execute_request(catalog, client, config, json::parse(args).as_object(), context);
+            acceptor.cancel();
+        }, asio::detached);
+        io.run();
+        REQUIRE(result.has_value());
+        CHECK_FALSE(accepted);
+        return testing::error_only(*result);
+    };
+    CHECK(call(R"({"method":"GET","path":"/cdn/resource","queryParams":{"limit":1}})") ==
+          "unknown argument \"queryParams\"; execute-request accepts: title, method, path, pathParams, query, headers, "
+          "body, contentType, harRequest");
+    CHECK(call(R"({"method":"GET","path":"/cdn/resource","url":"x","data":1})") ==
+          "unknown arguments \"url\", \"data\"; execute-request accepts: title, method, path, pathParams, query, headers, "
+          "body, contentType, harRequest");
+    CHECK(call(R"({"method":"GET","path":"/dns/zones/z/records","headers":{"X-Org-Id":"1","X-Big":")" +
+               std::string(70'000, 'a') + R"("}})") ==
+          "refused: header 'X-Big' is 70005 bytes; at most 8192 bytes per header (name and value)");
+    CHECK_THAT(call(R"({"method":"GET","path":"/cdn/resource/42","body":{"x":1}})"),
+               Catch::StartsWith("operation GET /cdn/resource/{id} takes no request body"));
+    CHECK_THAT(call(R"({"harRequest":{"method":"GET","url":"https://api.mamutecloud.com/cdn/resource"},"method":"GET"})"),
+               Catch::StartsWith("give either 'harRequest' or the structured fields, not both"));
+}
+
+TEST_CASE("execute-request: an agent header replaced by the connection's credential is noted", "[toolset][execute]") {
+    asio::io_context io;
+    asio::ip::tcp::acceptor acceptor(io, {asio::ip::make_address("127.0.0.1"), 0});
+    config::UpstreamConfig config;
+    config.base_url = "http://127.0.0.1:" + std::to_string(acceptor.local_endpoint().port());
+    config.total_timeout = std::chrono::milliseconds(5000);
+    const upstream::Client client(config);
+    catalog::Catalog catalog;
+    catalog.specs.push_back(std::make_shared<catalog::Spec>(testing::mamute_spec()));
+    CallContext context;
+    context.credentials = {{"X-API-Key", "mk_secret_value_42"}};
+
+    http::request<http::string_body> seen;
+    asio::co_spawn(io, echo_server(acceptor, seen), asio::detached);
+    auto result = run_tool(io, catalog, client, config,
+                           R"({"method":"GET","path":"/cdn/resource","headers":{"x-api-key":"agent-guess"}})", context);
+    const auto structured = testing::structured_ok(execute_request_definition(), result);
+    CHECK(seen["X-API-Key"] == "mk_secret_value_42");
+    CHECK(structured.at("note") ==
+          "header 'x-api-key' from the arguments was not sent: this MCP connection's own credential is used instead");
+    CHECK(json::serialize(result.to_json()).find("agent-guess") == std::string::npos);
+
+    // Without connection credentials the agent's header is sent as given, and nothing is noted.
+    io.restart();
+    asio::co_spawn(io, echo_server(acceptor, seen), asio::detached);
+    auto plain = run_tool(io, catalog, client, config,
+                          R"({"method":"GET","path":"/cdn/resource","headers":{"X-API-Key":"agent-key-123"}})", CallContext{});
+    const auto plain_structured = testing::structured_ok(execute_request_definition(), plain);
+    CHECK(seen["X-API-Key"] == "agent-key-123");
+    CHECK_FALSE(plain_structured.contains("note"));
+}
+
+TEST_CASE("render: notes are joined with the 401 hint", "[toolset][execute]") {
+    auto result = render_response(sample_request(), response(200, "application/json", "{}"), 1024, {{"X-API-Key", "k-1234"}},
+                                  {"first note", "second note"});
+    CHECK(testing::structured_ok(execute_request_definition(), result).at("note") == "first note; second note");
+    auto unauthorized = render_response(sample_request(), response(401, "application/json", "{}"), 1024, {}, {"a note"});
+    CHECK_THAT(std::string(testing::structured_ok(execute_request_definition(), unauthorized, true).at("note").as_string()),
+               Catch::StartsWith("a note; no credentials were forwarded"));
+    auto failed = render_failure(sample_request(), upstream::Failure{upstream::FailureKind::connect, "refused"}, {}, {"a note"});
+    CHECK(json::parse(testing::error_only(failed)).at("note") == "a note");
+}

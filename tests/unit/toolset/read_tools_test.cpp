@@ -146,16 +146,16 @@ TEST_CASE("search-endpoints: limit and argument errors", "[toolset][read_tools]"
         return ok_json(search_endpoints_definition(), search_endpoints(one_spec(), args(arguments)));
     };
     CHECK(search(R"({"pattern":"cdn resource","limit":2})").at("results").as_array().size() == 2);
-    CHECK(search(R"({"pattern":"cdn resource","limit":500})").at("results").as_array().size() == 9);
+    CHECK(search(R"({"pattern":"cdn resource","limit":50})").at("results").as_array().size() == 9);
     CHECK(search(R"({"pattern":"zzzz"})") == json::parse(R"({"results":[]})"));  // still an object
     CHECK(error_text(search_endpoints(one_spec(), args(R"({"pattern":"  "})"))) ==
           "argument \"pattern\" is empty: give keywords such as \"purge cache url\"");
     CHECK(error_text(search_endpoints(one_spec(), {})) ==
           "argument \"pattern\" is required: a string of keywords, an operationId or a path");
     CHECK(error_text(search_endpoints(one_spec(), args(R"({"pattern":"x","limit":"5"})"))) ==
-          "argument \"limit\" must be an integer from 1 to 50");
+          "argument \"limit\" must be an integer from 1 to 50; got \"5\"");
     CHECK(error_text(search_endpoints(one_spec(), args(R"({"pattern":"x","limit":0})"))) ==
-          "argument \"limit\" must be an integer from 1 to 50");
+          "argument \"limit\" must be an integer from 1 to 50; got 0");
 }
 
 TEST_CASE("get-endpoint returns the resolved operation", "[toolset][read_tools]") {
@@ -206,7 +206,7 @@ TEST_CASE("get-endpoint: unknown method or path suggests the closest endpoints",
     CHECK_THAT(message, Catch::StartsWith("no POST /cdn/purge/url in \"Mini Cloud\"; closest endpoints: "
                                           "POST /cdn/resource/{id}/purge/url, "));
     CHECK(error_text(get_endpoint(one_spec(), args(R"({"path":"/health","method":"FETCH"})"))) ==
-          "argument \"method\" is required: one of GET, PUT, POST, DELETE, OPTIONS, HEAD, PATCH, TRACE");
+          "argument \"method\" must be one of GET, PUT, POST, DELETE, OPTIONS, HEAD, PATCH, TRACE; got \"FETCH\"");
     CHECK(error_text(get_endpoint(one_spec(), args(R"({"method":"GET"})"))) ==
           "argument \"path\" is required: the endpoint path, e.g. /cdn/resource/{id}");
     CHECK(error_text(get_endpoint(one_spec(), args(R"({"path":["/health"],"method":"GET"})"))) ==
@@ -272,4 +272,88 @@ TEST_CASE("read tool errors are text only, without structuredContent", "[toolset
     error_text(search_endpoints(one_spec(), {}));
     error_text(get_endpoint(one_spec(), args(R"({"path":"/nope","method":"GET"})")));
     error_text(get_server_variables(two_specs(), args(R"({"title":"Nope"})")));
+}
+
+TEST_CASE("search-endpoints: limit outside 1-50 or not an integer is refused, never capped", "[toolset][read_tools]") {
+    auto limit_error = [](std::string_view limit) {
+        return error_text(search_endpoints(one_spec(), args(R"({"pattern":"cdn resource","limit":)" + std::string(limit) + "}")));
+    };
+    // Numbers are shown in their shortest round-trip form (not Boost's 1E2), anything else as JSON.
+    const std::vector<std::pair<std::string, std::string>> refused = {
+        {"0", "0"}, {"-1", "-1"}, {"51", "51"}, {"1000", "1000"}, {"18446744073709551615", "18446744073709551615"},
+        {"18446744073709551616", "18446744073709551616"}, {"1e300", "1e+300"}, {"1e2", "100"}, {"2.5", "2.5"},
+        {"-0.5", "-0.5"}, {"\"5\"", "\"5\""}, {"true", "true"}, {"[5]", "[5]"}};
+    for (const auto& [limit, shown] : refused) {
+        INFO(limit);
+        CHECK(limit_error(limit) == "argument \"limit\" must be an integer from 1 to 50; got " + shown);
+    }
+    // Integral numbers in range are fine whatever their JSON spelling.
+    for (const auto* limit : {"1", "50", "5.0", "1e1"}) {
+        INFO(limit);
+        ok_json(search_endpoints_definition(),
+                search_endpoints(one_spec(), args(R"({"pattern":"cdn resource","limit":)" + std::string(limit) + "}")));
+    }
+    const json::value schema = search_endpoints_definition();
+    CHECK(schema.at_pointer("/inputSchema/properties/limit/minimum") == 1);
+    CHECK(schema.at_pointer("/inputSchema/properties/limit/maximum") == 50);
+}
+
+TEST_CASE("wrong-type and invalid arguments say what is expected, not that they are missing", "[toolset][read_tools]") {
+    CHECK(error_text(search_endpoints(one_spec(), args(R"({"pattern":5})"))) ==
+          "argument \"pattern\" must be a string: keywords, an operationId or a path");
+    CHECK(error_text(search_endpoints(one_spec(), args(R"({"pattern":["purge"]})"))) ==
+          "argument \"pattern\" must be a string: keywords, an operationId or a path");
+    CHECK(error_text(search_endpoints(one_spec(), args(R"({"pattern":null})"))) ==
+          "argument \"pattern\" is required: a string of keywords, an operationId or a path");
+    CHECK(error_text(get_endpoint(one_spec(), args(R"({"path":"/health","method":"FETCH"})"))) ==
+          "argument \"method\" must be one of GET, PUT, POST, DELETE, OPTIONS, HEAD, PATCH, TRACE; got \"FETCH\"");
+    CHECK(error_text(get_endpoint(one_spec(), args(R"({"path":"/health","method":7})"))) ==
+          "argument \"method\" must be a string: one of GET, PUT, POST, DELETE, OPTIONS, HEAD, PATCH, TRACE");
+    CHECK(error_text(get_endpoint(one_spec(), args(R"({"path":"/health"})"))) ==
+          "argument \"method\" is required: one of GET, PUT, POST, DELETE, OPTIONS, HEAD, PATCH, TRACE");
+}
+
+TEST_CASE("read tools quote at most 200 bytes of a bad value", "[toolset][read_tools]") {
+    const std::string big(900'000, 'x');
+    auto path = error_text(get_endpoint(one_spec(), json::object{{"path", "/" + big}, {"method", "GET"}}));
+    CHECK(path.size() < 2000);
+    CHECK_THAT(path, Catch::StartsWith("no GET /" + std::string(199, 'x') + "…(900001 bytes) in \"Mini Cloud\"; "));
+    auto method = error_text(get_endpoint(one_spec(), json::object{{"path", "/health"}, {"method", big}}));
+    CHECK(method.size() < 400);
+    CHECK_THAT(method, Catch::EndsWith("…(900000 bytes)\""));
+    CHECK(error_text(list_endpoints(one_spec(), json::object{{"tag", big}})).size() < 1000);
+    CHECK(error_text(list_endpoints(two_specs(), json::object{{"title", big}})).size() < 1000);
+    CHECK(error_text(search_endpoints(two_specs(), json::object{{"pattern", "x"}, {"title", big}})).size() < 1000);
+}
+
+TEST_CASE("read tools refuse unknown arguments and list the accepted ones", "[toolset][read_tools]") {
+    CHECK(error_text(list_specs(one_spec(), args(R"({"verbose":true})"))) ==
+          "unknown argument \"verbose\": list-specs takes no arguments");
+    CHECK(error_text(list_endpoints(one_spec(), args(R"({"tags":"cdn"})"))) ==
+          "unknown argument \"tags\"; list-endpoints accepts: title, tag");
+    CHECK(error_text(search_endpoints(one_spec(), args(R"({"pattern":"purge","query":"x","max":3})"))) ==
+          "unknown arguments \"query\", \"max\"; search-endpoints accepts: pattern, title, limit");
+    CHECK(error_text(get_endpoint(one_spec(), args(R"({"path":"/health","method":"GET","operationId":"x"})"))) ==
+          "unknown argument \"operationId\"; get-endpoint accepts: title, path, method");
+    CHECK(error_text(get_server_variables(one_spec(), args(R"({"name":"x"})"))) ==
+          "unknown argument \"name\"; get-server-variables accepts: title");
+    // The accepted list is the inputSchema's: each tool refuses exactly what its schema leaves out.
+    using Tool = ToolResult (*)(const catalog::Catalog&, const json::object&);
+    const std::vector<std::pair<json::object, Tool>> tools = {
+        {list_specs_definition(), list_specs}, {list_endpoints_definition(), list_endpoints},
+        {search_endpoints_definition(), search_endpoints}, {get_endpoint_definition(), get_endpoint},
+        {get_server_variables_definition(), get_server_variables}};
+    for (const auto& [definition, tool] : tools) {
+        INFO(definition.at("name").as_string());
+        const auto& properties = definition.at("inputSchema").at("properties").as_object();
+        std::string listed;
+        for (const auto& [name, ignored] : properties) listed += (listed.empty() ? "" : ", ") + std::string(name);
+        auto message = error_text(tool(one_spec(), args(R"({"zzz":1})")));
+        if (properties.empty())
+            CHECK_THAT(message, Catch::EndsWith("takes no arguments"));
+        else
+            CHECK_THAT(message, Catch::EndsWith("accepts: " + listed));
+        // An unknown name that is long is shortened too.
+        CHECK(error_text(tool(one_spec(), json::object{{std::string(5000, 'k'), 1}})).size() < 600);
+    }
 }

@@ -334,3 +334,135 @@ TEST_CASE("multipart bodies and HAR cookies and form params", "[upstream][builde
                                  "cookies":[{"name":"a","value":"1; b=2"}]}})"),
                Catch::Contains("refused: cookie 'a'"));
 }
+
+TEST_CASE("oversized headers are refused with a short message", "[upstream][builder]") {
+    const std::string big(70'000, 'a');
+    auto value = error_of(spec, R"({"method":"GET","path":"/cdn/resource","headers":{"X-Big":")" + big + R"("}})");
+    CHECK(value == "refused: header 'X-Big' is 70005 bytes; at most 8192 bytes per header (name and value)");
+    auto name = error_of(spec, R"({"method":"GET","path":"/cdn/resource","headers":{")" + big + R"(":"1"}})");
+    CHECK(name == "refused: header '" + std::string(200, 'a') + "…(70000 bytes)' is 70001 bytes; at most 8192 bytes "
+                  "per header (name and value)");
+    CHECK_THAT(error_of(spec, R"({"harRequest":{"method":"GET","url":"https://api.mamutecloud.com/cdn/resource",
+                                 "headers":[{"name":"X-Big","value":")" + big + R"("}]}})"),
+               Catch::StartsWith("refused: header 'X-Big' is 70005 bytes"));
+    // Cookies joined into one header count as that header.
+    CHECK_THAT(error_of(spec, R"({"harRequest":{"method":"GET","url":"https://api.mamutecloud.com/cdn/resource",
+                                 "cookies":[{"name":"a","value":")" + std::string(5000, 'c') + R"("},
+                                            {"name":"b","value":")" + std::string(5000, 'c') + R"("}]}})"),
+               Catch::StartsWith("refused: header 'Cookie' is 10012 bytes"));
+    std::string many = R"({"method":"GET","path":"/cdn/resource","headers":{)";
+    for (int i = 0; i < 9; ++i) many += (i ? "," : "") + std::string("\"X-H") + std::to_string(i) + "\":\"" + std::string(8000, 'v') + "\"";
+    CHECK_THAT(error_of(spec, many + "}}"),
+               Catch::StartsWith("refused: the request headers add up to 72072 bytes; at most 65536 bytes in all"));
+    auto credential = build(spec, R"({"method":"GET","path":"/cdn/resource"})", {{"Authorization", "Bearer " + big}});
+    REQUIRE_FALSE(credential);
+    CHECK(credential.error().message == "refused: the forwarded credential header 'Authorization' is 70020 bytes; "
+                                        "at most 8192 bytes per header (name and value)");
+    // At the limit: accepted.
+    CHECK(build(spec, R"({"method":"GET","path":"/cdn/resource","headers":{"X-Big":")" + std::string(8187, 'a') + R"("}})"));
+}
+
+TEST_CASE("ports outside 1-65535 are refused in harRequest urls and base URLs", "[upstream][builder]") {
+    // 104349 is 38813 modulo 65536: it used to match the base URL and be sent there.
+    CHECK(error_of(spec, R"({"harRequest":{"method":"GET","url":"http://127.0.0.1:104349/cdn/resource"}})", {},
+                   "http://127.0.0.1:38813") ==
+          "'http://127.0.0.1:104349/cdn/resource' has an invalid port '104349': a port is a number from 1 to 65535");
+    CHECK(error_of(spec, R"({"method":"GET","path":"/cdn/resource"})", {}, "http://x.com:99999") ==
+          "the configured base URL is unusable: 'http://x.com:99999' has an invalid port '99999': a port is a number "
+          "from 1 to 65535");
+}
+
+TEST_CASE("a wrong-type or unknown method says what is expected", "[upstream][builder]") {
+    const std::string expected = "one of GET, PUT, POST, DELETE, OPTIONS, HEAD, PATCH, TRACE";
+    CHECK(error_of(spec, R"({"method":5,"path":"/cdn/resource"})") == "'method' must be a string: " + expected);
+    CHECK(error_of(spec, R"({"method":["GET"],"path":"/cdn/resource"})") == "'method' must be a string: " + expected);
+    CHECK(error_of(spec, R"({"method":"FETCH","path":"/cdn/resource"})") ==
+          "'method' must be " + expected + "; 'FETCH' is not an HTTP method");
+    CHECK(error_of(spec, R"({"method":"","path":"/cdn/resource"})") == "'method' is required: " + expected);
+    CHECK(error_of(spec, R"({"path":"/cdn/resource"})") == "'method' is required: " + expected);
+    CHECK(error_of(spec, R"({"harRequest":{"method":7,"url":"https://api.mamutecloud.com/cdn/resource"}})") ==
+          "'harRequest.method' must be a string: " + expected);
+    CHECK(error_of(spec, R"({"method":")" + std::string(1000, 'X') + R"(","path":"/cdn/resource"})") ==
+          "'method' must be " + expected + "; '" + std::string(200, 'X') + "…(1000 bytes)' is not an HTTP method");
+    CHECK(error_of(spec, R"({"method":"GET","path":5})") ==
+          "'path' must be a string: the spec path (/cdn/resource/{id}) or a concrete one (/cdn/resource/42)");
+}
+
+TEST_CASE("echoed agent values are cut to 200 bytes", "[upstream][builder]") {
+    const std::string big(900'000, 'p');
+    auto path = error_of(spec, R"({"method":"GET","path":"/)" + big + R"("})");
+    CHECK(path.size() < 1000);
+    CHECK_THAT(path, Catch::StartsWith("no operation GET /" + std::string(199, 'p') + "…(900001 bytes) in spec 'MamuteCloud API'."));
+    CHECK(error_of(spec, R"({"method":"GET","path":"/cdn/resource","query":{")" + big + R"(":1}})").size() < 2000);
+    CHECK(error_of(spec, R"({"method":"GET","path":"/cdn/resource/x","pathParams":{"id":")" + big + R"("}})").size() < 2000);
+    CHECK(error_of(spec, R"({"method":"GET","path":"/cdn/resource/{id}","pathParams":{")" + big + R"(":1}})").size() < 2000);
+    CHECK(error_of(spec, R"({"method":"GET","path":"/cdn/resource","headers":{"X":")" + big + "\\n" + R"("}})").size() < 2000);
+    CHECK(error_of(spec, R"({"harRequest":{"method":"GET","url":"https://evil.example.com/)" + big + R"("}})").size() < 2000);
+    CHECK(error_of(spec, R"({"harRequest":{"method":"GET","url":"https://)" + big + R"(.example.com/"}})").size() < 2000);
+    CHECK(error_of(spec, R"({"harRequest":{"method":"GET","url":"https://api.mamutecloud.com/)" + big + R"("}})").size() < 2000);
+}
+
+TEST_CASE("harRequest and structured fields together are refused", "[upstream][builder]") {
+    CHECK(error_of(spec, R"({"harRequest":{"method":"GET","url":"https://api.mamutecloud.com/cdn/resource"},
+                             "method":"POST","path":"/security/apikey","body":{"name":"x"}})") ==
+          "give either 'harRequest' or the structured fields, not both: 'harRequest' came with 'method', 'path', 'body'");
+    CHECK(error_of(spec, R"({"harRequest":{"method":"GET","url":"https://api.mamutecloud.com/cdn/resource"},
+                             "headers":{"Accept":"*/*"}})") ==
+          "give either 'harRequest' or the structured fields, not both: 'harRequest' came with 'headers'");
+    // null counts as absent, on either side.
+    CHECK(build(spec, R"({"harRequest":{"method":"GET","url":"https://api.mamutecloud.com/cdn/resource"},"method":null})"));
+    CHECK(build(spec, R"({"harRequest":null,"method":"GET","path":"/cdn/resource"})"));
+}
+
+TEST_CASE("an agent header replaced by a forwarded credential is reported", "[upstream][builder]") {
+    const HeaderList credentials{{"X-API-Key", "real-key"}};
+    auto built = build(spec, R"({"method":"GET","path":"/cdn/resource","headers":{"x-api-key":"agent-key","Accept":"*/*"}})",
+                       credentials);
+    REQUIRE(built);
+    CHECK(header_values(built->request, "X-API-Key") == std::vector<std::string>{"real-key"});
+    CHECK(built->replaced_headers == std::vector<std::string>{"x-api-key"});
+    auto har = build(spec, R"({"harRequest":{"method":"GET","url":"https://api.mamutecloud.com/cdn/resource",
+                                "headers":[{"name":"X-API-KEY","value":"agent-key"}]}})", credentials);
+    REQUIRE(har);
+    CHECK(har->replaced_headers == std::vector<std::string>{"X-API-KEY"});
+    // No credentials on the connection: the agent's header is sent, nothing replaced.
+    auto plain = build(spec, R"({"method":"GET","path":"/cdn/resource","headers":{"X-API-Key":"agent-key"}})");
+    REQUIRE(plain);
+    CHECK(header_values(plain->request, "X-API-Key") == std::vector<std::string>{"agent-key"});
+    CHECK(plain->replaced_headers.empty());
+}
+
+TEST_CASE("a body for an operation without requestBody is refused for GET, HEAD, DELETE and TRACE", "[upstream][builder]") {
+    CHECK_THAT(error_of(spec, R"({"method":"GET","path":"/cdn/resource/42","body":{"a":1}})"),
+               Catch::StartsWith("operation GET /cdn/resource/{id} takes no request body; leave out 'body'\n\nGET /cdn/resource/{id}"));
+    CHECK_THAT(error_of(spec, R"({"method":"HEAD","path":"/health","body":"x"})"),
+               Catch::StartsWith("operation HEAD /health takes no request body; leave out 'body'"));
+    CHECK_THAT(error_of(spec, R"({"method":"DELETE","path":"/storage/object-storage/buckets/b/credentials/k","body":""})"),
+               Catch::StartsWith("operation DELETE /storage/object-storage/buckets/{bucketId}/credentials/{accessKeyId} "
+                                 "takes no request body"));
+    CHECK_THAT(error_of(spec, R"({"harRequest":{"method":"GET","url":"https://api.mamutecloud.com/cdn/resource/42",
+                                 "postData":{"mimeType":"application/json","text":"{}"}}})"),
+               Catch::StartsWith("operation GET /cdn/resource/{id} takes no request body; leave out 'harRequest.postData'"));
+    // Absent, null or (in HAR) empty bodies are fine and nothing is sent.
+    CHECK(build(spec, R"({"method":"GET","path":"/cdn/resource/42","body":null})")->request.body.empty());
+    auto empty = build(spec, R"({"harRequest":{"method":"GET","url":"https://api.mamutecloud.com/cdn/resource/42",
+                                 "postData":{"mimeType":"application/json","text":""}}})");
+    REQUIRE(empty);
+    CHECK(empty->request.body.empty());
+    // Operations that declare a body still take one.
+    CHECK(build(spec, R"({"method":"PUT","path":"/cdn/resource/42","body":{"a":1}})"));
+}
+
+TEST_CASE("a long concrete path is shortened in the same-path hint too", "[upstream][builder]") {
+    auto message = error_of(spec, R"({"method":"DELETE","path":"/cdn/resource/)" + std::string(900'000, 'i') + R"("})");
+    CHECK(message.size() < 1000);
+    CHECK_THAT(message, Catch::Contains("exists with: GET, PUT"));
+}
+
+TEST_CASE("TRACE never carries a body, even when the spec declares one", "[upstream][builder]") {
+    auto traced = testing::mamute_spec();
+    traced.operations.push_back(testing::operation("trace", "/echo", {}, R"({"content": {"text/plain": {}}})"));
+    CHECK_THAT(error_of(traced, R"({"method":"TRACE","path":"/echo","body":"x"})"),
+               Catch::StartsWith("TRACE requests cannot carry a body; leave out 'body'"));
+    CHECK(build(traced, R"({"method":"TRACE","path":"/echo"})"));
+}

@@ -73,3 +73,66 @@ TEST_CASE("parse_http_url refuses what must not be called", "[upstream][encoding
     CHECK_FALSE(parse_http_url("https://api.example.com/a b"));
     CHECK_FALSE(parse_http_url("https://api.example.com:0/"));
 }
+
+TEST_CASE("parse_http_url refuses ports outside 1-65535 instead of wrapping them", "[upstream][encoding]") {
+    // Boost.URL's port_number() is a uint16_t: 99999 used to become 34463, 104349 became 38813.
+    for (const auto* url : {"http://x.com:99999/", "http://127.0.0.1:104349/cdn/resource", "http://x.com:65536",
+                            "http://x.com:0/", "http://x.com:00/", "http://x.com:18446744073709551617/",
+                            "http://x.com:/", "http://x.com:8a/", "http://[::1]:70000/", "http://x.com:-1/"}) {
+        INFO(url);
+        auto parsed = parse_http_url(url);
+        REQUIRE_FALSE(parsed);
+        CHECK_THAT(parsed.error().message, Catch::Contains("a port is a number from 1 to 65535"));
+    }
+    CHECK(parse_http_url("http://x.com:99999/").error().message ==
+          "'http://x.com:99999/' has an invalid port '99999': a port is a number from 1 to 65535");
+    CHECK(parse_http_url("http://x.com:/").error().message ==
+          "'http://x.com:/' has an invalid port '': a port is a number from 1 to 65535");
+    CHECK(parse_http_url("http://x.com:65535")->origin.port == 65535);
+    CHECK(parse_http_url("http://x.com:1")->origin.port == 1);
+    CHECK(parse_http_url("http://x.com:00080/")->origin.port == 80);
+    CHECK(parse_http_url("http://[::1]:8080/")->origin.port == 8080);
+}
+
+TEST_CASE("validate_base_url: an http(s) origin with an optional path, nothing else", "[upstream][encoding]") {
+    auto ok = validate_base_url("http://127.0.0.1:4010/v1/");
+    REQUIRE(ok);
+    CHECK(ok->origin == Origin{"http", "127.0.0.1", 4010});
+    CHECK(ok->path == "/v1/");
+    CHECK(validate_base_url("https://API.example.com")->origin == Origin{"https", "api.example.com", 443});
+    CHECK(validate_base_url("https://[::1]:8443")->origin == Origin{"https", "::1", 8443});
+
+    struct Case {
+        const char* url;
+        const char* message;
+    };
+    for (const auto& [url, message] : {
+             Case{"", "'' is not an absolute http(s) URL"},
+             Case{"api.example.com", "'api.example.com' is not an absolute http(s) URL"},
+             Case{"https://", "'https://' has no host"},
+             Case{"http://:8080/", "'http://:8080/' has no host"},
+             Case{"http://[::1", "'http://[::1' has a '[' without its ']'"},
+             Case{"http://[::1/v1", "'http://[::1/v1' has a '[' without its ']'"},
+             Case{"https://user:pw@api.example.com", "refused: URLs with user information (user:password@) are not allowed"},
+             Case{"https://api.example.com/v1?key=1", "'https://api.example.com/v1?key=1' has a query ('?'): a base URL is scheme://host[:port][/path]"},
+             Case{"https://api.example.com/?", "'https://api.example.com/?' has a query ('?'): a base URL is scheme://host[:port][/path]"},
+             Case{"https://api.example.com/#top", "'https://api.example.com/#top' has a fragment ('#'): a base URL is scheme://host[:port][/path]"},
+             Case{"http://x.com:99999", "'http://x.com:99999' has an invalid port '99999': a port is a number from 1 to 65535"},
+             Case{"http://x.com:0", "'http://x.com:0' has an invalid port '0': a port is a number from 1 to 65535"},
+             Case{"http://x.com:http", "'http://x.com:http' has an invalid port 'http': a port is a number from 1 to 65535"},
+             Case{"ftp://x.com", "refused: scheme 'ftp' is not allowed (only http and https)"},
+         }) {
+        INFO(url);
+        auto result = validate_base_url(url);
+        REQUIRE_FALSE(result);
+        CHECK(result.error().message == message);
+    }
+}
+
+TEST_CASE("URL errors quote at most 200 bytes of the URL", "[upstream][encoding]") {
+    const std::string url = "http://x.com:1/" + std::string(900'000, 'a') + " b";
+    auto parsed = parse_http_url(url);
+    REQUIRE_FALSE(parsed);
+    CHECK(parsed.error().message.size() < 400);
+    CHECK_THAT(parsed.error().message, Catch::Contains("…(900017 bytes)"));
+}
