@@ -9,6 +9,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json/serialize.hpp>
 
+#include "common/encoding.hpp"
 #include "common/log.hpp"
 #include "mcp/stateless_request.hpp"
 
@@ -30,47 +31,15 @@ constexpr std::string_view cursor_prefix = "tools:";
 
 // Cursors are opaque to clients: the offset, base64url-encoded so nobody is tempted to build one.
 std::string encode_cursor(std::size_t offset) {
-    static constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    const std::string plain = std::string(cursor_prefix) + std::to_string(offset);
-    std::string out;
-    for (std::size_t i = 0; i < plain.size(); i += 3) {
-        std::uint32_t chunk = static_cast<unsigned char>(plain[i]) << 16;
-        if (i + 1 < plain.size()) chunk |= static_cast<unsigned char>(plain[i + 1]) << 8;
-        if (i + 2 < plain.size()) chunk |= static_cast<unsigned char>(plain[i + 2]);
-        out += alphabet[chunk >> 18 & 63];
-        out += alphabet[chunk >> 12 & 63];
-        if (i + 1 < plain.size()) out += alphabet[chunk >> 6 & 63];
-        if (i + 2 < plain.size()) out += alphabet[chunk & 63];
-    }
-    return out;
+    return base64_encode(std::string(cursor_prefix) + std::to_string(offset), Base64Alphabet::url);
 }
 
 std::optional<std::size_t> decode_cursor(std::string_view cursor) {
-    auto value = [](char c) -> int {
-        if (c >= 'A' && c <= 'Z') return c - 'A';
-        if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-        if (c >= '0' && c <= '9') return c - '0' + 52;
-        if (c == '-') return 62;
-        if (c == '_') return 63;
-        return -1;
-    };
     if (cursor.size() > 64) return std::nullopt;
-    std::string plain;
-    std::uint32_t bits = 0;
-    int count = 0;
-    for (char c : cursor) {
-        const int v = value(c);
-        if (v < 0) return std::nullopt;
-        bits = bits << 6 | static_cast<std::uint32_t>(v);
-        count += 6;
-        if (count >= 8) {
-            count -= 8;
-            plain.push_back(static_cast<char>(bits >> count & 0xFF));
-        }
-    }
-    if (!plain.starts_with(cursor_prefix) || plain.size() == cursor_prefix.size()) return std::nullopt;
+    const auto plain = base64_decode(cursor, Base64Alphabet::url);
+    if (!plain || !plain->starts_with(cursor_prefix) || plain->size() == cursor_prefix.size()) return std::nullopt;
     std::size_t offset = 0;
-    for (char c : plain.substr(cursor_prefix.size())) {
+    for (char c : plain->substr(cursor_prefix.size())) {
         if (c < '0' || c > '9' || offset > 1'000'000) return std::nullopt;
         offset = offset * 10 + static_cast<std::size_t>(c - '0');
     }

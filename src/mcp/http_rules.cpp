@@ -3,21 +3,11 @@
 #include <algorithm>
 #include <cctype>
 
+#include "common/encoding.hpp"
+
 namespace mamute::mcp {
 
 namespace {
-
-std::string lower(std::string_view text) {
-    std::string out(text);
-    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-    return out;
-}
-
-std::string_view trim(std::string_view text) {
-    while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-    while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-    return text;
-}
 
 // Splits "host:port" / "[v6]:port" into the host part (brackets kept for IPv6).
 std::string_view host_part(std::string_view authority) {
@@ -36,9 +26,9 @@ bool all_digits(std::string_view text) {
 }  // namespace
 
 bool origin_allowed(std::string_view origin, const std::vector<std::string>& allowed_origins) {
-    const std::string given = lower(trim(origin));
+    const std::string given = ascii_lower(trim_whitespace(origin));
     for (const auto& entry : allowed_origins) {
-        const std::string pattern = lower(entry);
+        const std::string pattern = ascii_lower(entry);
         if (pattern == "*" || pattern == given) return true;
         if (pattern.size() > 2 && pattern.ends_with(":*")) {
             const std::string_view base(pattern.data(), pattern.size() - 2);
@@ -53,14 +43,14 @@ bool origin_allowed(std::string_view origin, const std::vector<std::string>& all
 
 bool host_allowed(std::string_view host_header, const std::vector<std::string>& allowed_hosts) {
     if (allowed_hosts.empty()) return true;
-    const std::string host = lower(host_part(trim(host_header)));
+    const std::string host = ascii_lower(host_part(trim_whitespace(host_header)));
     return std::any_of(allowed_hosts.begin(), allowed_hosts.end(),
-                       [&](const std::string& allowed) { return lower(allowed) == host; });
+                       [&](const std::string& allowed) { return ascii_lower(allowed) == host; });
 }
 
 bool accept_acceptable(const std::optional<std::string>& accept) {
-    if (!accept || trim(*accept).empty()) return true;
-    const std::string value = lower(*accept);
+    if (!accept || trim_whitespace(*accept).empty()) return true;
+    const std::string value = ascii_lower(*accept);
     for (const char* type : {"application/json", "text/event-stream", "*/*", "application/*"})
         if (value.find(type) != std::string::npos) return true;
     return false;
@@ -68,8 +58,8 @@ bool accept_acceptable(const std::optional<std::string>& accept) {
 
 bool content_type_is_json(const std::optional<std::string>& content_type) {
     if (!content_type) return true;  // lenient: the body still has to parse as JSON
-    const std::string value = lower(trim(*content_type));
-    const auto media = trim(std::string_view(value).substr(0, value.find(';')));
+    const std::string value = ascii_lower(trim_whitespace(*content_type));
+    const auto media = trim_whitespace(std::string_view(value).substr(0, value.find(';')));
     return media == "application/json";
 }
 

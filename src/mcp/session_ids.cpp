@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <stdexcept>
 
+#include "common/encoding.hpp"
 #include "mcp/protocol_versions.hpp"
 
 namespace mamute::mcp {
@@ -22,14 +23,7 @@ constexpr std::size_t mac_bytes = 16;  // truncated HMAC-SHA256: 128 bits is ple
 using Payload = std::array<unsigned char, payload_bytes>;
 
 std::string to_hex(const unsigned char* data, std::size_t size) {
-    static constexpr char digits[] = "0123456789abcdef";
-    std::string out;
-    out.reserve(size * 2);
-    for (std::size_t i = 0; i < size; ++i) {
-        out.push_back(digits[data[i] >> 4]);
-        out.push_back(digits[data[i] & 0xF]);
-    }
-    return out;
+    return hex_encode(std::string_view(reinterpret_cast<const char*>(data), size));
 }
 
 int hex_value(char c) {

@@ -2,6 +2,7 @@
 
 #include <boost/json/serialize.hpp>
 
+#include "common/encoding.hpp"
 #include "mcp/protocol_versions.hpp"
 
 namespace mamute::mcp {
@@ -31,38 +32,6 @@ HttpReply refuse(unsigned status, const json::value& id, int code, std::string m
     return reply;
 }
 
-std::string_view trim(std::string_view text) {
-    while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-    while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-    return text;
-}
-
-std::optional<std::string> base64_decode(std::string_view text) {
-    std::string out;
-    std::uint32_t bits = 0;
-    int count = 0;
-    std::size_t padding = 0;
-    for (char c : text) {
-        int value;
-        if (c >= 'A' && c <= 'Z') value = c - 'A';
-        else if (c >= 'a' && c <= 'z') value = c - 'a' + 26;
-        else if (c >= '0' && c <= '9') value = c - '0' + 52;
-        else if (c == '+') value = 62;
-        else if (c == '/') value = 63;
-        else if (c == '=') { ++padding; continue; }
-        else return std::nullopt;
-        if (padding) return std::nullopt;  // data after padding
-        bits = bits << 6 | static_cast<std::uint32_t>(value);
-        count += 6;
-        if (count >= 8) {
-            count -= 8;
-            out.push_back(static_cast<char>(bits >> count & 0xFF));
-        }
-    }
-    if (padding > 2 || (text.size() % 4 != 0 && padding)) return std::nullopt;
-    return out;
-}
-
 bool has_control_characters(std::string_view text) {
     for (unsigned char c : text)
         if (c < 0x20 || c == 0x7F) return true;
@@ -81,14 +50,14 @@ bool is_stateless(const IncomingHttp& request, const json::value& message) {
             if (const auto* meta = meta_of(*params); meta && meta->contains(meta_protocol_version)) return true;
         if (const auto* method = object->if_contains("method"); method && *method == "initialize") return false;
     }
-    return request.protocol_version && !is_supported_protocol_version(trim(*request.protocol_version));
+    return request.protocol_version && !is_supported_protocol_version(trim_whitespace(*request.protocol_version));
 }
 
 std::optional<std::string> decode_header_value(std::string_view value) {
-    value = trim(value);
+    value = trim_whitespace(value);
     constexpr std::string_view prefix = "=?base64?", suffix = "?=";
     if (value.size() >= prefix.size() + suffix.size() && value.starts_with(prefix) && value.ends_with(suffix)) {
-        auto decoded = base64_decode(value.substr(prefix.size(), value.size() - prefix.size() - suffix.size()));
+        auto decoded = mamute::base64_decode(value.substr(prefix.size(), value.size() - prefix.size() - suffix.size()));
         if (!decoded || has_control_characters(*decoded)) return std::nullopt;
         return decoded;
     }
@@ -114,7 +83,7 @@ std::variant<StatelessRequest, HttpReply> validate_stateless(const IncomingHttp&
         return refuse(400, id, rpc::invalid_params,
                       "Invalid params: _meta[\"" + std::string(meta_client_capabilities) + "\"] is required");
 
-    const auto header_version = trim(*request.protocol_version);
+    const auto header_version = trim_whitespace(*request.protocol_version);
     if (header_version != version->as_string())
         return refuse(400, id, stateless_error::header_mismatch,
                       "Header mismatch: MCP-Protocol-Version header '" + std::string(header_version) +
@@ -126,9 +95,9 @@ std::variant<StatelessRequest, HttpReply> validate_stateless(const IncomingHttp&
 
     if (!request.mcp_method)
         return refuse(400, id, stateless_error::header_mismatch, "Header mismatch: Mcp-Method header is required");
-    if (trim(*request.mcp_method) != call.method)
+    if (trim_whitespace(*request.mcp_method) != call.method)
         return refuse(400, id, stateless_error::header_mismatch,
-                      "Header mismatch: Mcp-Method header '" + std::string(trim(*request.mcp_method)) +
+                      "Header mismatch: Mcp-Method header '" + std::string(trim_whitespace(*request.mcp_method)) +
                           "' does not match body method '" + call.method + "'");
 
     if (!known_method(call.method))

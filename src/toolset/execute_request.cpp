@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "catalog/text.hpp"
+#include "common/encoding.hpp"
 #include "common/log.hpp"
 #include "toolset/json_schema.hpp"
 #include "upstream/request_builder.hpp"
@@ -73,21 +74,6 @@ std::string_view utf8_prefix(std::string_view text, std::size_t limit) {
     return text.substr(0, end);
 }
 
-std::string base64(std::string_view data) {
-    static constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    std::string out;
-    out.reserve((data.size() + 2) / 3 * 4);
-    for (std::size_t i = 0; i < data.size(); i += 3) {
-        std::uint32_t chunk = static_cast<unsigned char>(data[i]) << 16;
-        if (i + 1 < data.size()) chunk |= static_cast<unsigned char>(data[i + 1]) << 8;
-        if (i + 2 < data.size()) chunk |= static_cast<unsigned char>(data[i + 2]);
-        out += alphabet[(chunk >> 18) & 63];
-        out += alphabet[(chunk >> 12) & 63];
-        out += i + 1 < data.size() ? alphabet[(chunk >> 6) & 63] : '=';
-        out += i + 2 < data.size() ? alphabet[chunk & 63] : '=';
-    }
-    return out;
-}
 
 std::string truncation_note(std::size_t shown, std::size_t total) {
     return "showing " + std::to_string(shown) + " of " + std::to_string(total) + " bytes";
@@ -258,7 +244,7 @@ ToolResult render_response(const upstream::Request& request, const upstream::Res
         if (shown.size() < body.size()) out["truncated"] = truncation_note(shown.size(), body.size());
     } else if (!rendered) {
         const auto shown = std::string_view(body).substr(0, max_body_bytes / 4 * 3);  // base64 grows by 4/3
-        out["body"] = json::object{{"base64", base64(shown)}, {"bytes", body.size()}};
+        out["body"] = json::object{{"base64", base64_encode(shown)}, {"bytes", body.size()}};
         if (shown.size() < body.size()) out["truncated"] = truncation_note(shown.size(), body.size());
     }
     auto all_notes = notes;

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <openssl/rand.h>
 
+#include "common/encoding.hpp"
 #include "common/log.hpp"
 #include "transport/sse_response.hpp"
 
@@ -41,13 +42,7 @@ bool safe_request_id(std::string_view id) {
 std::string new_request_id() {
     unsigned char bytes[8];
     RAND_bytes(bytes, sizeof bytes);
-    static constexpr char digits[] = "0123456789abcdef";
-    std::string id;
-    for (unsigned char b : bytes) {
-        id.push_back(digits[b >> 4]);
-        id.push_back(digits[b & 0xF]);
-    }
-    return id;
+    return hex_encode(std::string_view(reinterpret_cast<const char*>(bytes), sizeof bytes));
 }
 
 mcp::IncomingHttp to_incoming(http::request<http::string_body>& request) {
