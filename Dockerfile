@@ -2,7 +2,7 @@
 FROM debian:12 AS build
 RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
         g++ cmake ninja-build pkg-config ca-certificates libboost1.81-dev libboost-json1.81-dev \
-        libboost-url1.81-dev libssl-dev libspdlog-dev catch2 \
+        libboost-url1.81-dev libssl-dev libspdlog-dev libyaml-cpp-dev catch2 \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY CMakeLists.txt ./
@@ -17,7 +17,7 @@ RUN cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release \
 
 FROM debian:12-slim
 RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-        ca-certificates curl libssl3 libspdlog1.10 libboost-json1.81.0 libboost-url1.81.0 \
+        ca-certificates curl libssl3 libspdlog1.10 libboost-json1.81.0 libboost-url1.81.0 libyaml-cpp0.7 \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --uid 10001 --home-dir /nonexistent --shell /usr/sbin/nologin mamute
 COPY --from=build /src/build/mamute-mcp /opt/mamute-mcp/bin/mamute-mcp

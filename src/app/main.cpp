@@ -158,11 +158,14 @@ int main(int argc, char** argv) {
     log::set_level(config.log_level);
     auto logger = log::get("app");
 
-    auto catalog = catalog::load_catalog(config.specs);
-    if (!catalog) {
-        logger->critical("cannot load specs: {}", catalog.error().message);
+    // A spec that cannot be used is reported and left out; the others keep serving.
+    auto loaded = catalog::load_catalog_report(config.specs);
+    for (const auto& failure : loaded.errors) logger->error("spec not loaded: {}", failure.message);
+    if (loaded.catalog.specs.empty()) {
+        logger->critical("no spec could be loaded");
         return exit_usage;
     }
+    auto* catalog = &loaded.catalog;
     for (const auto& spec : catalog->specs)
         logger->info("loaded spec '{}' {} from {}: {} operations", spec->title, spec->version, spec->source,
                      spec->operations.size());

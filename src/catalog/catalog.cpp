@@ -2,9 +2,12 @@
 
 #include <algorithm>
 #include <boost/json/object.hpp>
+#include <cctype>
+#include <filesystem>
 
 #include "catalog/document.hpp"
 #include "catalog/openapi3.hpp"
+#include "catalog/swagger2.hpp"
 #include "catalog/text.hpp"
 #include "search/ranker.hpp"
 
@@ -47,18 +50,75 @@ Expected<const Spec*> Catalog::find(std::string_view title) const {
     return make_error("unknown spec title \"" + shorten(title) + "\"; loaded specs: " + quoted_titles(*this));
 }
 
+namespace {
+
+// "3.0.3" as written, or a YAML number (openapi: 3.1) read as one.
+std::string version_text(const json::value& value) {
+    if (const auto* text = value.if_string()) return std::string(*text);
+    return number_text(value);
+}
+
+bool is_spec_file(const std::filesystem::path& path) {
+    auto extension = path.extension().string();
+    for (auto& c : extension) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return extension == ".json" || extension == ".yaml" || extension == ".yml";
+}
+
+// Files to load, folders expanded (sorted by name, not recursive).
+std::vector<std::string> expand_paths(const std::vector<std::string>& paths, std::vector<SpecLoadError>& errors) {
+    std::vector<std::string> files;
+    for (const auto& path : paths) {
+        std::error_code ec;
+        if (!std::filesystem::is_directory(path, ec)) {
+            files.push_back(path);
+            continue;
+        }
+        std::vector<std::string> found;
+        for (std::filesystem::directory_iterator it(path, ec), end; !ec && it != end; it.increment(ec)) {
+            std::error_code type_ec;
+            if (it->is_regular_file(type_ec) && is_spec_file(it->path())) found.push_back(it->path().string());
+        }
+        if (ec) {
+            errors.push_back({path, path + ": cannot list the folder: " + ec.message()});
+            continue;
+        }
+        if (found.empty()) {
+            errors.push_back({path, path + ": the folder has no .json, .yaml or .yml files"});
+            continue;
+        }
+        std::sort(found.begin(), found.end());
+        files.insert(files.end(), found.begin(), found.end());
+    }
+    return files;
+}
+
+}  // namespace
+
 Expected<Spec> load_spec(std::string_view text, const std::string& source) {
     auto document = parse_document(text, source);
     if (!document) return document.error();
     const auto& root = document->as_object();  // parse_document only accepts objects
-    // Each dialect gets its own reader producing the same Spec (Swagger 2.0 comes later).
-    if (root.contains("swagger"))
-        return make_error(source + ": /swagger: Swagger 2.0 documents are not supported yet (OpenAPI 3.0/3.1 are)");
-    const auto* version = root.if_contains("openapi");
-    if (!version || !version->is_string() || !version->get_string().starts_with("3."))
-        return make_error(source + ": /openapi: not an OpenAPI 3.x document (expected \"openapi\": \"3.0.x\" or \"3.1.x\")");
+    // Each dialect gets its own reader producing the same Spec: Swagger 2.0 by way of OpenAPI 3.0.
+    std::string dialect;
+    if (const auto* swagger = root.if_contains("swagger")) {
+        dialect = version_text(*swagger);
+        if (!dialect.starts_with("2."))
+            return make_error(source + ": /swagger: unsupported Swagger version \"" + dialect +
+                              "\" (2.0, OpenAPI 3.0 and 3.1 are supported)");
+        auto converted = swagger2_to_openapi3(*document, source);
+        if (!converted) return converted.error();
+        document = std::move(*converted);
+    } else {
+        const auto* version = root.if_contains("openapi");
+        if (version) dialect = version_text(*version);
+        if (!dialect.starts_with("3."))
+            return make_error(source +
+                              ": /openapi: not an OpenAPI 3.x document (expected \"openapi\": \"3.0.x\" or \"3.1.x\", "
+                              "or \"swagger\": \"2.0\")");
+    }
     auto spec = read_openapi3(std::move(*document), source);
     if (!spec) return spec;
+    spec->openapi_version = dialect;
     spec->search_index = std::make_shared<const search::SearchIndex>(search::SearchIndex::build(spec->operations));
     return spec;
 }
@@ -69,19 +129,31 @@ Expected<Spec> load_spec_file(const std::string& path) {
     return load_spec(*text, path);
 }
 
-Expected<Catalog> load_catalog(const std::vector<std::string>& files) {
-    Catalog catalog;
-    for (const auto& file : files) {
+CatalogLoad load_catalog_report(const std::vector<std::string>& paths) {
+    CatalogLoad result;
+    for (const auto& file : expand_paths(paths, result.errors)) {
         auto spec = load_spec_file(file);
-        if (!spec) return spec.error();
-        for (const auto& existing : catalog.specs) {
-            if (existing->title == spec->title)
-                return make_error("duplicate spec title \"" + spec->title + "\" in " + existing->source + " and " +
-                                  file + "; titles identify specs, so they must be unique");
+        if (!spec) {
+            result.errors.push_back({file, spec.error().message});
+            continue;
         }
-        catalog.specs.push_back(std::make_shared<const Spec>(std::move(*spec)));
+        auto clash = std::find_if(result.catalog.specs.begin(), result.catalog.specs.end(),
+                                  [&](const auto& existing) { return existing->title == spec->title; });
+        if (clash != result.catalog.specs.end()) {
+            result.errors.push_back({file, file + ": /info/title: duplicate spec title \"" + spec->title +
+                                               "\", already loaded from " + (*clash)->source +
+                                               "; titles identify specs, so they must be unique"});
+            continue;
+        }
+        result.catalog.specs.push_back(std::make_shared<const Spec>(std::move(*spec)));
     }
-    return catalog;
+    return result;
+}
+
+Expected<Catalog> load_catalog(const std::vector<std::string>& files) {
+    auto result = load_catalog_report(files);
+    if (!result.errors.empty()) return make_error(result.errors.front().message);
+    return std::move(result.catalog);
 }
 
 }  // namespace mamute::catalog

@@ -78,8 +78,8 @@ struct Spec {
     std::string openapi_version;  // "3.1.0", "3.0.3", "2.0"
     std::vector<Server> servers;  // root servers
     std::vector<Operation> operations;
-    boost::json::object security_schemes;  // components.securitySchemes
-    boost::json::value document;           // the raw document, for pointer look-ups
+    boost::json::object security_schemes;  // components.securitySchemes (Swagger 2.0: securityDefinitions, translated)
+    boost::json::value document;           // the raw document, for pointer look-ups (Swagger 2.0: its OpenAPI 3 translation)
     std::vector<Tag> tags;                 // top-level tags, in document order
     // Immutable keyword index over `operations` (positions are indexes into that vector).
     std::shared_ptr<const search::SearchIndex> search_index;
@@ -100,11 +100,27 @@ struct Catalog {
 // Documents larger than this are refused before parsing.
 inline constexpr std::size_t max_document_bytes = 64u * 1024u * 1024u;
 
-// Parses one OpenAPI document (JSON). Errors name the source and the JSON pointer.
+// Parses one OpenAPI 3.0/3.1 or Swagger 2.0 document, JSON or YAML. Errors name the source and the
+// JSON pointer (or, for syntax errors, the line and column).
 Expected<Spec> load_spec(std::string_view text, const std::string& source);
 Expected<Spec> load_spec_file(const std::string& path);
 
-// Loads every file; titles must be unique.
+// One spec file that could not be used, and why (the message names the file and the JSON pointer).
+struct SpecLoadError {
+    std::string file;
+    std::string message;
+};
+
+struct CatalogLoad {
+    Catalog catalog;                    // every spec that loaded
+    std::vector<SpecLoadError> errors;  // every one that did not, in the order given
+};
+
+// Loads what it can: each path is a file, or a folder whose .json, .yaml and .yml files are loaded
+// in name order. A spec whose title an earlier one already has is reported, not loaded.
+CatalogLoad load_catalog_report(const std::vector<std::string>& paths);
+
+// All or nothing: the first error of load_catalog_report(), if any.
 Expected<Catalog> load_catalog(const std::vector<std::string>& files);
 
 }  // namespace mamute::catalog

@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "catalog/catalog.hpp"
+#include "catalog/yaml.hpp"
 
 namespace mamute::catalog {
 
@@ -33,14 +34,9 @@ Expected<std::string> read_document_file(const std::string& path) {
     return text;
 }
 
-Expected<json::value> parse_document(std::string_view text, const std::string& source) {
-    if (text.size() > max_document_bytes) return make_error(size_limit_message(source, text.size()));
-    auto first = text.find_first_not_of(" \t\r\n");
-    if (first == std::string_view::npos) return make_error(source + ": document is empty");
-    if (text.compare(first, 3, "\xEF\xBB\xBF") == 0) first += 3;  // tolerate a UTF-8 byte order mark
-    if (text[first] != '{')
-        return make_error(source + ": not a JSON object (YAML documents are not supported yet)");
+namespace {
 
+Expected<json::value> parse_json(std::string_view text, std::size_t first, const std::string& source) {
     json::parse_options options;
     options.max_depth = 256;  // real specs nest deeper than Boost's default of 32
     json::stream_parser parser({}, options);
@@ -63,6 +59,37 @@ Expected<json::value> parse_document(std::string_view text, const std::string& s
                           std::to_string(column) + ": " + ec.message());
     }
     return parser.release();
+}
+
+bool has_yaml_extension(std::string_view source) {
+    return source.ends_with(".yaml") || source.ends_with(".yml") || source.ends_with(".YAML") ||
+           source.ends_with(".YML");
+}
+
+}  // namespace
+
+Expected<json::value> parse_document(std::string_view text, const std::string& source) {
+    if (text.size() > max_document_bytes) return make_error(size_limit_message(source, text.size()));
+    std::size_t bom = text.starts_with("\xEF\xBB\xBF") ? 3 : 0;  // tolerate a UTF-8 byte order mark
+    std::size_t first = text.find_first_not_of(" \t\r\n", bom);
+    if (first == std::string_view::npos) return make_error(source + ": document is empty");
+
+    // JSON when it looks like JSON (a YAML file may still be written in JSON's flow style, and
+    // then YAML, a superset, gets the second word); YAML otherwise.
+    Expected<json::value> document = make_error("");
+    if (text[first] == '{') {
+        document = parse_json(text, first, source);
+        if (!document && has_yaml_extension(source)) {
+            auto yaml = parse_yaml(text.substr(bom), source);
+            if (yaml) document = std::move(yaml);
+        }
+    } else {
+        document = parse_yaml(text.substr(bom), source);
+    }
+    if (!document) return document;
+    if (!document->is_object())
+        return make_error(source + ": the document is not an object (an OpenAPI document is a mapping at the top)");
+    return document;
 }
 
 }  // namespace mamute::catalog

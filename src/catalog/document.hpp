@@ -1,6 +1,6 @@
 #pragma once
-// Reading a spec file into a JSON tree. JSON only for now; YAML will plug in here, producing the
-// same tree, so nothing downstream needs to know which syntax a document was written in.
+// Reading a spec file into a JSON tree. JSON and YAML give the same tree, so nothing downstream
+// needs to know which syntax a document was written in.
 #include <boost/json/value.hpp>
 #include <string>
 #include <string_view>
@@ -12,7 +12,8 @@ namespace mamute::catalog {
 // The whole file, refused when larger than max_document_bytes (checked before reading).
 Expected<std::string> read_document_file(const std::string& path);
 
-// Parses document text; errors name the source and the line and column of the problem.
+// Parses document text: JSON when it starts with "{" (YAML as a second try for .yaml/.yml files),
+// YAML otherwise. The top level must be an object. Errors name the source and the line and column.
 Expected<boost::json::value> parse_document(std::string_view text, const std::string& source);
 
 }  // namespace mamute::catalog

@@ -9,6 +9,7 @@
 
 #include "catalog/json_pointer.hpp"
 #include "catalog/ref_resolver.hpp"
+#include "catalog/text.hpp"
 
 namespace mamute::catalog {
 
@@ -35,10 +36,8 @@ bool bool_at(const json::object& object, std::string_view key, bool fallback) {
 // Server variable defaults and enums are strings in the spec, but numbers show up in the wild.
 std::string scalar_text(const json::value& value) {
     if (const auto* text = value.if_string()) return std::string(*text);
-    if (value.is_int64()) return std::to_string(value.get_int64());
-    if (value.is_uint64()) return std::to_string(value.get_uint64());
     if (value.is_bool()) return value.get_bool() ? "true" : "false";
-    return {};
+    return number_text(value);  // YAML's "version: 1.0" is a number; shown as written
 }
 
 class Reader {

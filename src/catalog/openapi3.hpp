@@ -1,6 +1,6 @@
 #pragma once
-// OpenAPI 3.0 / 3.1 document -> operation model. (Swagger 2.0 will get its own reader that
-// produces the same Spec.)
+// OpenAPI 3.0 / 3.1 document -> operation model. (Swagger 2.0 documents are translated to OpenAPI
+// 3.0 first, by swagger2_to_openapi3(), so they end up in the same Spec.)
 #include <boost/json/value.hpp>
 #include <string>
 

@@ -1,6 +1,7 @@
 #include "catalog/text.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cctype>
 
 namespace mamute::catalog {
@@ -51,6 +52,18 @@ std::string percent_decode(std::string_view text) {
         }
         out += text[i];
     }
+    return out;
+}
+
+std::string number_text(const boost::json::value& value) {
+    if (value.is_int64()) return std::to_string(value.get_int64());
+    if (value.is_uint64()) return std::to_string(value.get_uint64());
+    if (!value.is_double()) return {};
+    char buffer[64];
+    auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, value.get_double());
+    if (ec != std::errc()) return {};
+    std::string out(buffer, end);
+    if (out.find_first_of(".e") == std::string::npos) out += ".0";
     return out;
 }
 

@@ -182,6 +182,11 @@ asio::awaitable<json::object> Dispatcher::call_tool(const jsonrpc::Request& requ
     };
     co_await log_to_client(LogLevel::info, "started");
 
+    const bool report_progress_to_client = sink && !progress_token.is_null();
+    if (report_progress_to_client) co_await sink->send(progress_notification(progress_token, 0, tool + " started"));
+
+    // From here on nothing may be awaited before the call itself: an awaited write would take over
+    // this coroutine's cancellation slot and drop the hand-over installed below.
     auto executor = co_await asio::this_coro::executor;
     auto in_flight = state_->start_call(scope.session, json::serialize(request.id), executor);
     // Cancelling this coroutine (the client hung up) cancels the call like notifications/cancelled does.
@@ -198,8 +203,7 @@ asio::awaitable<json::object> Dispatcher::call_tool(const jsonrpc::Request& requ
         });
     std::optional<toolset::ToolResult> result;
     try {
-        if (sink && !progress_token.is_null()) {
-            co_await sink->send(progress_notification(progress_token, 0, tool + " started"));
+        if (report_progress_to_client) {
             using namespace asio::experimental::awaitable_operators;
             auto raced = co_await asio::co_spawn(
                 executor,

@@ -129,7 +129,7 @@ HttpReply Server::handle_options(const IncomingHttp&) const {
     reply.set_header("Access-Control-Allow-Methods", "GET, POST, DELETE, OPTIONS");
     reply.set_header("Access-Control-Allow-Headers",
                      "Content-Type, Accept, Authorization, X-API-Key, Mcp-Session-Id, Mcp-Protocol-Version, "
-                     "Last-Event-ID, X-Request-Id");
+                     "Mcp-Method, Mcp-Name, Last-Event-ID, X-Request-Id");
     reply.set_header("Access-Control-Max-Age", "600");
     return reply;
 }

@@ -20,23 +20,46 @@ bool is_token_char(char c) { return is_word_char(c) || (static_cast<unsigned cha
 std::string stem(std::string_view word) {
     std::string w(word);
     auto ends_with = [&](std::string_view suffix) { return w.size() >= suffix.size() && w.ends_with(suffix); };
+    auto undouble = [&] {  // "mapped" -> "mapp" -> "map"; "billing" keeps its "ll"
+        std::size_t n = w.size();
+        if (n > 3 && w[n - 1] == w[n - 2] && is_lower(w[n - 1]) && std::string_view("aeioulsz").find(w[n - 1]) ==
+                                                                            std::string_view::npos)
+            w.pop_back();
+    };
+    // Plurals.
     if (w.size() > 4 && ends_with("ies")) {
         w.resize(w.size() - 3);
         w += 'y';
-    } else if (w.size() > 3 && ends_with("s") && !ends_with("ss") && !ends_with("us")) {
+    } else if (w.size() > 3 && ends_with("s") && !ends_with("ss") && !ends_with("us") && !ends_with("is")) {
         w.pop_back();
+    }
+    // Simple verb forms: "applied" -> apply, "caching"/"cached" -> cach (as "cache"), "enabled" -> enabl.
+    if (w.size() > 4 && ends_with("ied")) {
+        w.resize(w.size() - 3);
+        w += 'y';
+    } else if (w.size() > 5 && ends_with("ing")) {
+        w.resize(w.size() - 3);
+        undouble();
+    } else if (w.size() > 4 && ends_with("ed") && !ends_with("eed")) {
+        w.resize(w.size() - 2);
+        undouble();
+    }
+    // Agent nouns: "reviewer" -> review, "follower" -> follow, "provider" -> provid (as "provide").
+    else if (w.size() > 6 && ends_with("er") && !ends_with("eer")) {
+        w.resize(w.size() - 2);
     }
     if (w.size() > 3 && w.back() == 'e') w.pop_back();
     return w;
 }
 
 bool is_stop_word(std::string_view word) {
-    static constexpr std::array<std::string_view, 37> kStopWords = {
-        "a",     "an",   "the",  "to",   "of",   "for",  "in",   "on",   "at",     "by",  "with", "and",
-        "or",    "is",   "are",  "be",   "my",   "me",   "i",    "how",  "do",     "does", "can", "what",
-        "which", "this", "that", "it",   "from", "into", "some", "want", "please", "using", "via", "endpoint",
-        "endpoints"};
-    return std::find(kStopWords.begin(), kStopWords.end(), word) != kStopWords.end();
+    static constexpr std::string_view kStopWords[] = {
+        "a",     "an",   "the",  "to",   "of",   "for",  "in",   "on",    "at",     "by",   "with", "and",
+        "or",    "is",   "are",  "be",   "my",   "me",   "i",    "how",   "do",     "does", "can",  "what",
+        "which", "this", "that", "it",   "from", "into", "some", "want",  "please", "using", "via", "endpoint",
+        "endpoints", "we", "our", "your", "you", "am",  "was",  "were",  "did",    "has",  "have", "there",
+        "here",  "so",   "its",  "s",  "m",  "just", "need", "about", "should", "would", "could", "let"};
+    return std::find(std::begin(kStopWords), std::end(kStopWords), word) != std::end(kStopWords);
 }
 
 std::vector<std::string> split_words(std::string_view text) {

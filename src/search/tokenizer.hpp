@@ -15,8 +15,9 @@ std::vector<std::string> split_words(std::string_view text);
 // split_words() with every word stemmed.
 std::vector<std::string> tokenize(std::string_view text);
 
-// Plural folding on an already lower-cased word: policies -> policy, caches -> cach,
-// records -> record; trailing "e" is dropped too so "cache" and "caches" meet.
+// Plural, simple verb-form and agent-noun folding on an already lower-cased word: policies -> policy,
+// caches/cached/caching -> cach, mapped -> map, reviewers -> review; a trailing "e" is dropped too so
+// "cache" and "caches" meet.
 std::string stem(std::string_view word);
 
 // Filler words a natural-language query carries ("how do I purge the cache for a url").

@@ -6,10 +6,12 @@
 #include <array>
 #include <cmath>
 #include <cstdint>
+#include <functional>
 
 #include <boost/json/serialize.hpp>
 
 #include "catalog/describe.hpp"
+#include "common/encoding.hpp"
 #include "catalog/text.hpp"
 #include "search/ranker.hpp"
 #include "toolset/json_schema.hpp"
@@ -27,6 +29,12 @@ namespace {
 
 constexpr std::size_t kDefaultSearchLimit = 10;
 constexpr std::size_t kMaxSearchLimit = 50;
+constexpr std::size_t kDefaultListLimit = 100;
+constexpr std::size_t kMaxListLimit = 200;
+constexpr std::size_t kDefaultSchemaDepth = 6;
+constexpr std::size_t kMaxSchemaDepth = 32;
+constexpr std::size_t kMaxExampleBytes = 2000;
+constexpr std::size_t kSchemaBudgetBytes = 24000;  // default get-endpoint answers stay under ~6k tokens
 constexpr std::size_t kShortDescription = 200;
 constexpr std::array<std::string_view, 8> kMethods = {"get", "put", "post", "delete", "options", "head", "patch", "trace"};
 constexpr std::string_view kMethodChoices = "one of GET, PUT, POST, DELETE, OPTIONS, HEAD, PATCH, TRACE";
@@ -143,6 +151,31 @@ json::object endpoint_summary(const Operation& op) {
     return out;
 }
 
+// An integer from 1 to `max`, as the inputSchema says: anything else is refused, never capped.
+// Integral numbers count whatever their JSON spelling (5.0, 1e1), as in JSON Schema.
+Expected<std::size_t> bounded_arg(const json::object& args, std::string_view name, std::size_t fallback,
+                                  std::size_t max) {
+    const auto* value = args.if_contains(name);
+    if (!value || value->is_null()) return fallback;
+    std::optional<std::size_t> out;
+    if (const auto* number = value->if_int64(); number && *number >= 1 && *number <= std::int64_t(max))
+        out = static_cast<std::size_t>(*number);
+    else if (const auto* unsigned_number = value->if_uint64(); unsigned_number && *unsigned_number >= 1 &&
+                                                                *unsigned_number <= max)
+        out = static_cast<std::size_t>(*unsigned_number);
+    else if (const auto* real = value->if_double();
+             real && *real >= 1 && *real <= double(max) && std::floor(*real) == *real)
+        out = static_cast<std::size_t>(*real);
+    if (!out)
+        return make_error("argument \"" + std::string(name) + "\" must be an integer from 1 to " +
+                          std::to_string(max) + "; got " + shown(*value));
+    return *out;
+}
+
+Expected<std::size_t> limit_arg(const json::object& args) {
+    return bounded_arg(args, "limit", kDefaultSearchLimit, kMaxSearchLimit);
+}
+
 }  // namespace
 
 // ---- list-specs -------------------------------------------------------------------------------
@@ -183,20 +216,58 @@ ToolResult list_specs(const Catalog& catalog, const json::object& args) {
 json::object list_endpoints_definition() {
     return definition(
         "list-endpoints", "List endpoints",
-        "Lists the endpoints (HTTP method, path, summary, operationId) of one API spec, grouped by tag; "
-        "`operations` counts the endpoints listed. Use it to browse an API; to find an endpoint for a task, "
-        "search-endpoints is quicker. Call get-endpoint for the parameters and schemas of one endpoint.",
+        "Lists the endpoints (HTTP method, path, summary, operationId) of one API spec, grouped by tag, a page at "
+        "a time: pass `nextCursor` back as `cursor` for the next page. `allTags` gives every tag with its number "
+        "of endpoints, so a `tag` filter can narrow a large API. To find an endpoint for a task, search-endpoints "
+        "is quicker. Call get-endpoint for the parameters and schemas of one endpoint.",
         {{"title", title_property()},
-         {"tag", {{"type", "string"}, {"description", "Only list endpoints with this tag (case-insensitive)."}}}},
+         {"tag", {{"type", "string"}, {"description", "Only list endpoints with this tag (case-insensitive)."}}},
+         {"cursor", {{"type", "string"}, {"description", "`nextCursor` from the previous page; omit for the first page."}}},
+         {"limit",
+          {{"type", "integer"},
+           {"minimum", 1},
+           {"maximum", kMaxListLimit},
+           {"default", kDefaultListLimit},
+           {"description", "Endpoints per page: an integer from 1 to 200."}}}},
         {},
         schema::object(
             {{"title", schema::string("Spec title")},
-             {"operations", schema::integer("Number of distinct endpoints listed")},
+             {"operations", schema::integer("Number of distinct endpoints on this page")},
+             {"total", schema::integer("Number of endpoints matching the filter, over all pages")},
              {"tags", schema::array_of(schema::object({{"tag", schema::string("Tag name; untagged endpoints under \"default\"")},
                                                        {"endpoints", schema::array_of(endpoint_summary_schema())}},
-                                                      {"tag", "endpoints"}))}},
-            {"title", "operations", "tags"}));
+                                                      {"tag", "endpoints"}))},
+             {"allTags", schema::array_of(schema::object({{"tag", schema::string()},
+                                                          {"endpoints", schema::integer("Endpoints with this tag")}},
+                                                         {"tag", "endpoints"}),
+                                          "Every tag of the spec, in listing order")},
+             {"nextCursor", schema::string("Pass as `cursor` for the next page; absent on the last page")}},
+            {"title", "operations", "total", "tags", "allTags"}));
 }
+
+namespace {
+
+// Cursors are opaque to agents: base64url of "v1|<offset>|<title>|<tag filter>", checked when they come back.
+std::string list_cursor(std::size_t offset, const std::string& title, const std::string& tag) {
+    return base64_encode("v1|" + std::to_string(offset) + "|" + title + "|" + tag, Base64Alphabet::url);
+}
+
+std::optional<std::size_t> parse_list_cursor(std::string_view cursor, const std::string& title, const std::string& tag) {
+    auto text = base64_decode(cursor, Base64Alphabet::url);
+    if (!text || !text->starts_with("v1|")) return std::nullopt;
+    auto bar = text->find('|', 3);
+    if (bar == std::string::npos || bar == 3 || bar > 12) return std::nullopt;
+    std::size_t offset = 0;
+    for (std::size_t i = 3; i < bar; ++i) {
+        char c = (*text)[i];
+        if (c < '0' || c > '9') return std::nullopt;
+        offset = offset * 10 + static_cast<std::size_t>(c - '0');
+    }
+    if (text->substr(bar + 1) != title + "|" + tag) return std::nullopt;
+    return offset;
+}
+
+}  // namespace
 
 ToolResult list_endpoints(const Catalog& catalog, const json::object& args) {
     if (auto unknown = unknown_args<list_endpoints_definition>(args)) return error_result(*unknown);
@@ -204,6 +275,10 @@ ToolResult list_endpoints(const Catalog& catalog, const json::object& args) {
     if (!spec) return error_result(spec.error().message);
     auto tag_filter = string_arg(args, "tag", "a tag name from a previous list-endpoints result");
     if (!tag_filter) return error_result(tag_filter.error().message);
+    auto cursor = string_arg(args, "cursor", "the nextCursor of a previous list-endpoints result");
+    if (!cursor) return error_result(cursor.error().message);
+    auto limit = bounded_arg(args, "limit", kDefaultListLimit, kMaxListLimit);
+    if (!limit) return error_result(limit.error().message);
 
     // Groups in the order of the document's top-level tags, then in order of first use.
     std::vector<std::string> order;
@@ -220,24 +295,51 @@ ToolResult list_endpoints(const Catalog& catalog, const json::object& args) {
         for (const auto& tag : op.tags) group_of(tag).push_back(&op);
     }
 
-    json::array tags;
-    std::vector<const Operation*> listed;
+    // Every (group, endpoint) entry the filter keeps, in listing order; a page is a slice of them.
+    json::array all_tags;
+    std::vector<std::pair<std::size_t, const Operation*>> entries;
+    std::vector<const Operation*> distinct;
     std::string known;
     for (std::size_t i = 0; i < order.size(); ++i) {
         if (groups[i].empty()) continue;
         known += (known.empty() ? "\"" : ", \"") + order[i] + "\"";
+        all_tags.push_back(json::object{{"tag", order[i]}, {"endpoints", groups[i].size()}});
         if (!tag_filter->empty() && lower(order[i]) != lower(*tag_filter)) continue;
-        json::array endpoints;
         for (const auto* op : groups[i]) {
-            endpoints.push_back(endpoint_summary(*op));
-            if (std::find(listed.begin(), listed.end(), op) == listed.end()) listed.push_back(op);
+            entries.emplace_back(i, op);
+            if (std::find(distinct.begin(), distinct.end(), op) == distinct.end()) distinct.push_back(op);
         }
-        tags.push_back(json::object{{"tag", order[i]}, {"endpoints", std::move(endpoints)}});
     }
-    if (!tag_filter->empty() && tags.empty())
+    if (!tag_filter->empty() && entries.empty())
         return error_result("no tag \"" + shorten(*tag_filter) + "\" in \"" + (*spec)->title + "\"; tags: " + known);
-    return structured_result(
-        json::object{{"title", (*spec)->title}, {"operations", listed.size()}, {"tags", std::move(tags)}});
+
+    std::size_t offset = 0;
+    const std::string tag_key = lower(*tag_filter);
+    if (!cursor->empty()) {
+        auto parsed = parse_list_cursor(*cursor, (*spec)->title, tag_key);
+        if (!parsed || *parsed >= entries.size())
+            return error_result("argument \"cursor\" is not a nextCursor of list-endpoints for this spec and tag: \"" +
+                                shorten(*cursor) + "\"; omit it to start from the first page");
+        offset = *parsed;
+    }
+    std::size_t end = std::min(entries.size(), offset + *limit);
+
+    json::array tags;
+    std::vector<const Operation*> listed;
+    for (std::size_t k = offset; k < end; ++k) {
+        auto [group, op] = entries[k];
+        if (tags.empty() || k == offset || entries[k - 1].first != group)
+            tags.push_back(json::object{{"tag", order[group]}, {"endpoints", json::array{}}});
+        tags.back().as_object()["endpoints"].as_array().push_back(endpoint_summary(*op));
+        if (std::find(listed.begin(), listed.end(), op) == listed.end()) listed.push_back(op);
+    }
+    json::object out{{"title", (*spec)->title},
+                     {"operations", listed.size()},
+                     {"total", distinct.size()},
+                     {"tags", std::move(tags)},
+                     {"allTags", std::move(all_tags)}};
+    if (end < entries.size()) out["nextCursor"] = list_cursor(end, (*spec)->title, tag_key);
+    return structured_result(std::move(out));
 }
 
 // ---- search-endpoints -------------------------------------------------------------------------
@@ -247,10 +349,13 @@ json::object search_endpoints_definition() {
         "search-endpoints", "Search endpoints",
         "Finds endpoints for keywords or a short description of the task (\"purge cache url\", \"create dns "
         "record\"), across all loaded specs unless `title` is given. Returns {results: [...]}, best matches first: "
-        "title, method, path, summary, operationId, score (0-100, relative to the best hit) and the fields that "
-        "matched. An exact operationId or path ranks first. Follow up with get-endpoint.",
+        "title, method, path, summary, operationId, score (0-100, relative to the best hit), the fields that "
+        "matched and the query words found. An exact operationId or path ranks first. Filter with `method` or "
+        "`tag`. Follow up with get-endpoint.",
         {{"pattern", {{"type", "string"}, {"description", "Keywords, an operationId or a path."}}},
          {"title", {{"type", "string"}, {"description", "Only search this spec (title from list-specs)."}}},
+         {"method", {{"type", "string"}, {"description", "Only endpoints with this HTTP method (any case)."}}},
+         {"tag", {{"type", "string"}, {"description", "Only endpoints with this tag (case-insensitive)."}}},
          {"limit",
           {{"type", "integer"},
            {"minimum", 1},
@@ -272,7 +377,9 @@ json::object search_endpoints_definition() {
                                        score["maximum"] = 100;
                                        return score;
                                    }()},
-                                  {"matched", schema::array_of(schema::string(), "Fields the pattern matched")}},
+                                  {"matched", schema::array_of(schema::string(), "Fields the pattern matched")},
+                                  {"terms", schema::array_of(schema::string(),
+                                                             "Query words found (directly, as a prefix or a synonym)")}},
                                  {"title", "method", "path", "summary", "score", "matched"}),
                   "Best match first; empty when nothing matched")}},
             {"results"}));
@@ -280,42 +387,36 @@ json::object search_endpoints_definition() {
 
 namespace {
 
-// An integer from 1 to kMaxSearchLimit, as the inputSchema says: anything else is refused, never capped.
-// Integral numbers count whatever their JSON spelling (5.0, 1e1), as in JSON Schema.
-Expected<std::size_t> limit_arg(const json::object& args) {
-    const auto* value = args.if_contains("limit");
-    if (!value || value->is_null()) return kDefaultSearchLimit;
-    std::optional<std::size_t> limit;
-    if (const auto* number = value->if_int64(); number && *number >= 1 && *number <= std::int64_t(kMaxSearchLimit))
-        limit = static_cast<std::size_t>(*number);
-    else if (const auto* unsigned_number = value->if_uint64(); unsigned_number && *unsigned_number >= 1 &&
-                                                                *unsigned_number <= kMaxSearchLimit)
-        limit = static_cast<std::size_t>(*unsigned_number);
-    else if (const auto* real = value->if_double();
-             real && *real >= 1 && *real <= double(kMaxSearchLimit) && std::floor(*real) == *real)
-        limit = static_cast<std::size_t>(*real);
-    if (!limit)
-        return make_error("argument \"limit\" must be an integer from 1 to " + std::to_string(kMaxSearchLimit) +
-                          "; got " + shown(*value));
-    return *limit;
-}
-
 struct RankedHit {
     const Spec* spec;
     search::Hit hit;
 };
 
+// Optional filters: "" accepts every operation.
+struct SearchFilter {
+    std::string method;  // lower case
+    std::string tag;     // lower case
+};
+
 std::vector<RankedHit> ranked_hits(const std::vector<const Spec*>& specs, std::string_view pattern,
-                                   std::size_t limit) {
+                                   std::size_t limit, const SearchFilter& filter = {}) {
     auto query = search::parse_query(pattern);
     std::vector<RankedHit> all;
     for (const auto* spec : specs) {
         if (!spec->search_index) continue;
-        for (auto& hit : spec->search_index->search(query, limit)) all.push_back({spec, std::move(hit)});
+        std::function<bool(std::size_t)> accept;
+        if (!filter.method.empty() || !filter.tag.empty())
+            accept = [spec, &filter](std::size_t i) {
+                const Operation& op = spec->operations[i];
+                if (!filter.method.empty() && op.method != filter.method) return false;
+                if (filter.tag.empty()) return true;
+                return std::any_of(op.tags.begin(), op.tags.end(),
+                                   [&](const std::string& tag) { return lower(tag) == filter.tag; });
+            };
+        for (auto& hit : spec->search_index->search(query, limit, accept)) all.push_back({spec, std::move(hit)});
     }
     std::stable_sort(all.begin(), all.end(), [](const RankedHit& a, const RankedHit& b) {
         if (a.hit.exact != b.hit.exact) return a.hit.exact;
-        if (a.hit.all_terms != b.hit.all_terms) return a.hit.all_terms;
         return a.hit.score > b.hit.score;
     });
     if (all.size() > limit) all.resize(limit);
@@ -338,6 +439,15 @@ ToolResult search_endpoints(const Catalog& catalog, const json::object& args) {
     if (!limit) return error_result(limit.error().message);
     auto title = string_arg(args, "title", "the spec title from list-specs");
     if (!title) return error_result(title.error().message);
+    auto method = string_arg(args, "method", kMethodChoices);
+    if (!method) return error_result(method.error().message);
+    SearchFilter filter{lower(*method), {}};
+    if (!filter.method.empty() && std::find(kMethods.begin(), kMethods.end(), filter.method) == kMethods.end())
+        return error_result("argument \"method\" must be " + std::string(kMethodChoices) + "; got \"" +
+                            shorten(*method) + "\"");
+    auto tag = string_arg(args, "tag", "a tag name from list-endpoints");
+    if (!tag) return error_result(tag.error().message);
+    filter.tag = lower(*tag);
 
     std::vector<const Spec*> specs;
     if (title->empty()) {
@@ -348,7 +458,7 @@ ToolResult search_endpoints(const Catalog& catalog, const json::object& args) {
         specs.push_back(*spec);
     }
 
-    auto hits = ranked_hits(specs, pattern, *limit);
+    auto hits = ranked_hits(specs, pattern, *limit, filter);
     // Scores are shown relative to the best hit (0-100): raw scores mean nothing to an agent, and
     // Boost.JSON would print them as 5.356E1.
     double best = 0;
@@ -363,6 +473,9 @@ ToolResult search_endpoints(const Catalog& catalog, const json::object& args) {
         if (!op.operation_id.empty()) entry["operationId"] = op.operation_id;
         entry["score"] = hit.exact || best <= 0 ? 100 : static_cast<std::int64_t>(std::lround(100 * hit.score / best));
         entry["matched"] = std::move(matched);
+        json::array terms;
+        for (const auto& term : hit.terms) terms.push_back(json::string(term));
+        entry["terms"] = std::move(terms);
         results.push_back(std::move(entry));
     }
     return structured_result(json::object{{"results", std::move(results)}});
@@ -376,11 +489,19 @@ json::object get_endpoint_definition() {
         "Returns everything needed to call one endpoint: parameters (location, required, schema, "
         "style/explode when not the default), the request body per media type, responses per status, security "
         "requirements with the scheme definitions they name, and the effective server URLs. $refs are resolved; "
-        "recursive schemas show as {\"$ref\": ..., \"x-circular\": true}. `path` is the template from "
-        "list-endpoints or search-endpoints; a concrete path such as /cdn/resource/42 also works.",
+        "recursive schemas show as {\"$ref\": ..., \"x-circular\": true}. Schemas nest at most `depth` levels "
+        "(default 6, fewer when the answer would be very large; `schemaDepth` says how many); deeper levels are "
+        "replaced by {\"x-truncated\": ...} and long examples are left out. `path` is "
+        "the template from list-endpoints or search-endpoints; a concrete path such as /cdn/resource/42 also works.",
         {{"title", title_property()},
          {"path", {{"type", "string"}, {"description", "Path template, e.g. /cdn/resource/{id}."}}},
-         {"method", {{"type", "string"}, {"description", "HTTP method, any case: GET, POST, PUT, DELETE, ..."}}}},
+         {"method", {{"type", "string"}, {"description", "HTTP method, any case: GET, POST, PUT, DELETE, ..."}}},
+         {"depth",
+          {{"type", "integer"},
+           {"minimum", 1},
+           {"maximum", kMaxSchemaDepth},
+           {"default", kDefaultSchemaDepth},
+           {"description", "How many levels of nested schemas to show: an integer from 1 to 32."}}}},
         {"path", "method"},
         schema::object(
             {{"title", schema::string("Spec title")},
@@ -411,11 +532,112 @@ json::object get_endpoint_definition() {
                               {"schemes", schema::typed("object", "The security schemes named, by name")}},
                              {"requirements", "schemes"})},
              {"servers", schema::array_of(server_schema(), "Effective server URLs of this operation")},
-             {"pathParams", schema::map_of(schema::string(), "Values captured from a concrete path")}},
+             {"pathParams", schema::map_of(schema::string(), "Values captured from a concrete path")},
+             {"schemaDepth", schema::integer("Levels of nested schemas shown; deeper ones are marked x-truncated")}},
             {"title", "method", "path", "parameters", "responses", "security", "servers"}));
 }
 
 namespace {
+
+constexpr std::string_view kTruncated = "deeper levels omitted; ask get-endpoint with a larger depth";
+
+// Keys whose value is one subschema, a map of subschemas or a list of subschemas (JSON Schema 2020-12 and
+// OpenAPI 3.0). Composition (allOf/anyOf/oneOf) does not deepen the data, so its members keep the level.
+constexpr std::array<std::string_view, 11> kSubschema = {"items", "additionalProperties", "not", "if", "then", "else",
+                                                         "contains", "propertyNames", "unevaluatedItems",
+                                                         "unevaluatedProperties", "additionalItems"};
+constexpr std::array<std::string_view, 5> kSubschemaMaps = {"properties", "patternProperties", "$defs", "definitions",
+                                                            "dependentSchemas"};
+constexpr std::array<std::string_view, 4> kSubschemaLists = {"allOf", "anyOf", "oneOf", "prefixItems"};
+
+template <std::size_t N>
+bool among(const std::array<std::string_view, N>& keys, std::string_view key) {
+    return std::find(keys.begin(), keys.end(), key) != keys.end();
+}
+
+bool has_nested(const json::object& schema) {
+    for (const auto& [key, value] : schema)
+        if ((among(kSubschema, key) && value.is_object()) || among(kSubschemaMaps, key) || among(kSubschemaLists, key))
+            return true;
+    return false;
+}
+
+// An example bigger than kMaxExampleBytes says less than it costs; it is replaced by a note.
+json::value bounded_example(const json::value& example) {
+    auto size = json::serialize(example).size();
+    if (size <= kMaxExampleBytes) return example;
+    return json::string("(example of " + std::to_string(size) + " bytes omitted)");
+}
+
+// A copy of `schema` with nested schemas below `depth` levels cut and marked.
+json::value bound_schema(const json::value& schema, std::size_t level, std::size_t depth) {
+    const auto* object = schema.if_object();
+    if (!object) return schema;
+    if (level >= depth && has_nested(*object)) {
+        json::object cut;
+        for (auto key : {"type", "title", "format", "$ref", "nullable"})
+            if (const auto* value = object->if_contains(key)) cut[key] = *value;
+        if (const auto* description = object->if_contains("description"); description && description->is_string())
+            cut["description"] = shorten(description->get_string(), 200);
+        cut["x-truncated"] = kTruncated;
+        return cut;
+    }
+    json::object out;
+    for (const auto& [key, value] : *object) {
+        if (among(kSubschema, key)) {
+            out[key] = bound_schema(value, level + 1, depth);
+        } else if (among(kSubschemaMaps, key) && value.is_object()) {
+            json::object members;
+            for (const auto& [name, member] : value.get_object()) members[name] = bound_schema(member, level + 1, depth);
+            out[key] = std::move(members);
+        } else if (among(kSubschemaLists, key) && value.is_array()) {
+            json::array members;
+            std::size_t next = key == "prefixItems" ? level + 1 : level;
+            for (const auto& member : value.get_array()) members.push_back(bound_schema(member, next, depth));
+            out[key] = std::move(members);
+        } else if (key == "example" || key == "examples") {
+            out[key] = bounded_example(value);
+        } else {
+            out[key] = value;
+        }
+    }
+    return out;
+}
+
+// Media-type objects ({schema, example, examples, encoding}) of a request body or response, bounded.
+void bound_content(json::object& holder, std::size_t depth) {
+    auto* content = holder.if_contains("content");
+    if (!content || !content->is_object()) return;
+    for (auto& [media_type, entry] : content->get_object()) {
+        auto* media = entry.if_object();
+        if (!media) continue;
+        if (auto* schema = media->if_contains("schema")) *schema = bound_schema(*schema, 0, depth);
+        if (auto* example = media->if_contains("example")) *example = bounded_example(*example);
+        if (auto* examples = media->if_contains("examples"); examples && examples->is_object())
+            for (auto& [name, named] : examples->get_object()) named = bounded_example(named);
+    }
+}
+
+// get-endpoint output with every schema (parameters, request body, responses, response headers) bounded.
+void bound_operation(json::object& out, std::size_t depth) {
+    if (auto* parameters = out.if_contains("parameters"); parameters && parameters->is_array())
+        for (auto& parameter : parameters->get_array())
+            if (auto* p = parameter.if_object()) {
+                if (auto* schema = p->if_contains("schema")) *schema = bound_schema(*schema, 0, depth);
+                if (auto* example = p->if_contains("example")) *example = bounded_example(*example);
+            }
+    if (auto* body = out.if_contains("requestBody"); body && body->is_object()) bound_content(body->get_object(), depth);
+    if (auto* responses = out.if_contains("responses"); responses && responses->is_object())
+        for (auto& [status, response] : responses->get_object()) {
+            auto* r = response.if_object();
+            if (!r) continue;
+            bound_content(*r, depth);
+            if (auto* headers = r->if_contains("headers"); headers && headers->is_object())
+                for (auto& [name, header] : headers->get_object())
+                    if (auto* h = header.if_object())
+                        if (auto* schema = h->if_contains("schema")) *schema = bound_schema(*schema, 0, depth);
+        }
+}
 
 // What to suggest when path + method names nothing: the same path's methods, else search hits.
 std::string closest_endpoints(const Spec& spec, const std::string& method, const std::string& path) {
@@ -454,6 +676,9 @@ ToolResult get_endpoint(const Catalog& catalog, const json::object& args) {
         return error_result("argument \"method\" must be " + std::string(kMethodChoices) + "; got \"" +
                             shorten(*method) + "\"");
 
+    auto depth = bounded_arg(args, "depth", kDefaultSchemaDepth, kMaxSchemaDepth);
+    if (!depth) return error_result(depth.error().message);
+
     const Spec& s = **spec;
     const Operation* op = s.find_operation(m, *path);
     std::optional<catalog::PathMatch> match;
@@ -463,6 +688,17 @@ ToolResult get_endpoint(const Catalog& catalog, const json::object& args) {
                             closest_endpoints(s, m, *path));
     json::object out{{"title", s.title}};
     for (auto& [key, value] : catalog::describe_operation(s, *op)) out[key] = std::move(value);
+    // An explicit depth is honoured; by default the depth shrinks until the answer fits the byte budget.
+    const bool explicit_depth = args.contains("depth") && !args.at("depth").is_null();
+    std::size_t effective = *depth;
+    json::object bounded = out;
+    bound_operation(bounded, effective);
+    while (!explicit_depth && effective > 1 && json::serialize(bounded).size() > kSchemaBudgetBytes) {
+        bounded = out;
+        bound_operation(bounded, --effective);
+    }
+    out = std::move(bounded);
+    out["schemaDepth"] = static_cast<std::int64_t>(effective);
     if (match) {
         json::object values;  // what the concrete path filled in
         for (const auto& [name, value] : match->path_params) values[name] = value;

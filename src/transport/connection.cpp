@@ -127,20 +127,25 @@ asio::awaitable<mcp::HttpReply> compute_reply(const mcp::Server& mcp, mcp::Incom
 
 // GET /mcp: holds a server-to-client stream open, with comment lines as keep-alives, until the
 // client goes, its session is deleted, or the server stops.
-asio::awaitable<void> run_event_stream(SseResponse& sse, const std::string& session, const mcp::Server& mcp,
-                                       std::chrono::milliseconds keepalive_interval) {
+asio::awaitable<void> run_event_stream(SseResponse& sse, beast::tcp_stream& stream, const std::string& session,
+                                       const mcp::Server& mcp, std::chrono::milliseconds keepalive_interval) {
     auto executor = co_await asio::this_coro::executor;
     auto registration = mcp.register_stream(session, executor);
     if (!co_await sse.start()) co_return;
-    asio::steady_timer timer(executor);
-    for (;;) {
-        timer.expires_after(keepalive_interval);
-        auto [ec] = co_await timer.async_wait(
-            asio::bind_cancellation_slot(registration->signal.slot(), asio::as_tuple(asio::use_awaitable)));
-        if (ec) break;  // the session ended
-        if (!co_await sse.comment("keepalive")) co_return;
-    }
-    co_await sse.finish({});
+    auto keep_alive = [&]() -> asio::awaitable<void> {
+        asio::steady_timer timer(executor);
+        for (;;) {
+            timer.expires_after(keepalive_interval);
+            auto [ec] = co_await timer.async_wait(
+                asio::bind_cancellation_slot(registration->signal.slot(), asio::as_tuple(asio::use_awaitable)));
+            if (ec) co_return;  // the session ended
+            if (!co_await sse.comment("keepalive")) co_return;
+        }
+    };
+    // A client that goes away frees its descriptor now, not at the next failed keep-alive.
+    using namespace asio::experimental::awaitable_operators;
+    auto ended = co_await (keep_alive() || peer_closed(stream));
+    if (ended.index() == 0) co_await sse.finish({});
 }
 
 }  // namespace
@@ -216,7 +221,9 @@ asio::awaitable<void> serve_connection(asio::ip::tcp::socket socket, std::shared
         // No deadline while the reply is computed: a tool call bounds its own upstream time.
         stream.expires_never();
         using namespace asio::experimental::awaitable_operators;
-        auto outcome = co_await (compute_reply(*mcp, std::move(incoming), &sse) || peer_closed(stream));
+        // HTTP/1.0 has no chunked framing for an SSE reply: such clients get plain JSON.
+        auto outcome = co_await (compute_reply(*mcp, std::move(incoming), version >= 11 ? &sse : nullptr) ||
+                                 peer_closed(stream));
         if (outcome.index() == 1) {
             logger->info("[{}] {} {} client closed the connection; request cancelled", request_id, method, target);
             break;
@@ -228,7 +235,14 @@ asio::awaitable<void> serve_connection(asio::ip::tcp::socket socket, std::shared
             written = co_await sse.finish(reply.body);
         } else if (reply.open_stream_for_session) {
             logger->info("[{}] {} {} event stream opened", request_id, method, target);
-            co_await run_event_stream(sse, *reply.open_stream_for_session, *mcp, settings->keepalive_interval);
+            if (version < 11) {
+                // Event streams need chunked framing, which HTTP/1.0 lacks.
+                co_await http::async_write(stream, early_error(http::status::http_version_not_supported,
+                                                               "HTTP/1.1 is required for an event stream"),
+                                           use_nothrow);
+                break;
+            }
+            co_await run_event_stream(sse, stream, *reply.open_stream_for_session, *mcp, settings->keepalive_interval);
             logger->info("[{}] {} {} event stream closed", request_id, method, target);
             break;
         } else {

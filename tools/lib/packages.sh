@@ -1,6 +1,6 @@
 # Installs Debian packages that are missing (shared by tools/run, tools/test and tools/bench).
 build_packages=(g++ cmake ninja-build ccache pkg-config libboost1.81-dev libboost-json1.81-dev
-                libboost-url1.81-dev libssl-dev libspdlog-dev ca-certificates)
+                libboost-url1.81-dev libssl-dev libspdlog-dev libyaml-cpp-dev ca-certificates)
 test_packages=(catch2 openssl)
 # Node and npm only when absent: a machine may already have them from elsewhere, and Debian's
 # npm package would conflict with that install.

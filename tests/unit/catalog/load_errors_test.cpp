@@ -68,13 +68,14 @@ TEST_CASE("invalid JSON names the line and column", "[catalog][errors]") {
     CHECK_THAT(message, Catch::StartsWith("spec/x.json: invalid JSON at line 3, column 12"));
 }
 
-TEST_CASE("documents that are not OpenAPI 3 JSON are refused with a reason", "[catalog][errors]") {
+TEST_CASE("documents that are not OpenAPI 3 or Swagger 2 are refused with a reason", "[catalog][errors]") {
     CHECK(error_of("") == "spec/x.json: document is empty");
-    CHECK(error_of("openapi: 3.0.0\n") == "spec/x.json: not a JSON object (YAML documents are not supported yet)");
-    CHECK(error_of(R"({"swagger":"2.0","info":{"title":"X","version":"1"},"paths":{}})") ==
-          "spec/x.json: /swagger: Swagger 2.0 documents are not supported yet (OpenAPI 3.0/3.1 are)");
+    CHECK(error_of("[1, 2]") == "spec/x.json: the document is not an object (an OpenAPI document is a mapping at the top)");
+    CHECK(error_of(R"({"swagger":"3.0","info":{"title":"X","version":"1"},"paths":{}})") ==
+          "spec/x.json: /swagger: unsupported Swagger version \"3.0\" (2.0, OpenAPI 3.0 and 3.1 are supported)");
     CHECK(error_of(R"({"info":{"title":"X"}})") ==
-          "spec/x.json: /openapi: not an OpenAPI 3.x document (expected \"openapi\": \"3.0.x\" or \"3.1.x\")");
+          "spec/x.json: /openapi: not an OpenAPI 3.x document (expected \"openapi\": \"3.0.x\" or \"3.1.x\", or "
+          "\"swagger\": \"2.0\")");
     CHECK(error_of(R"({"openapi":"3.0.0","info":{"version":"1"},"paths":{}})") ==
           "spec/x.json: /info/title: missing or empty title (specs are addressed by title)");
     CHECK(error_of(R"({"openapi":"3.0.0","info":{"title":"X"},"servers":[{"description":"no url"}],"paths":{}})") ==

@@ -3,6 +3,7 @@
 
 #include "catalog/catalog.hpp"
 #include "search/ranker.hpp"
+#include "search/vocabulary.hpp"
 
 using namespace mamute;
 using search::Field;
@@ -90,4 +91,15 @@ TEST_CASE("prefixes find longer words; nothing found gives no hits", "[search]")
     CHECK(top("distrib") == "get /cdn/resource/check-distribution-name");
     CHECK(run("qwertyuiop").empty());
     CHECK(run("purge", 2).size() == 2);
+}
+
+TEST_CASE("general API synonyms: the word an agent uses finds the word a spec uses", "[search]") {
+    CHECK(top("remove a cdn resource") == "delete /cdn/resource/{id}");
+    CHECK(top("invalidate every cached url") == "post /cdn/resource/{id}/purge/url");
+    auto hits = run("remove resource");
+    REQUIRE_FALSE(hits.empty());
+    CHECK(hits[0].terms == std::vector<std::string>{"remove", "resource"});
+    CHECK(search::parse_query("rotate").related[0] == search::related_stems("rotat"));
+    CHECK_FALSE(search::related_stems("delet").empty());
+    CHECK(search::related_stems("zzz").empty());
 }

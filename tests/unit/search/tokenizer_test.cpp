@@ -38,3 +38,15 @@ TEST_CASE("stop words are the filler of natural-language queries", "[search]") {
     CHECK_FALSE(is_stop_word("all"));
     CHECK_FALSE(is_stop_word("get"));
 }
+
+TEST_CASE("simple verb forms and agent nouns fold too", "[search]") {
+    CHECK(stem("caching") == stem("cache"));
+    CHECK(stem("cached") == stem("cache"));
+    CHECK(stem("mapped") == stem("map"));
+    CHECK(stem("starred") == stem("star"));
+    CHECK(stem("applied") == stem("apply"));
+    CHECK(stem("reviewers") == stem("review"));
+    CHECK(stem("billing") == "bill");
+    CHECK(stem("need") == "need");
+    CHECK(stem("owner") == "owner");  // too short to be read as own + er
+}

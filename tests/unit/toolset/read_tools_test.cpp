@@ -3,6 +3,9 @@
 #include <catch2/catch.hpp>
 
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <cstdlib>
+#include <iostream>
 
 #include "schema_check.hpp"
 #include "toolset/read_tools.hpp"
@@ -330,11 +333,11 @@ TEST_CASE("read tools refuse unknown arguments and list the accepted ones", "[to
     CHECK(error_text(list_specs(one_spec(), args(R"({"verbose":true})"))) ==
           "unknown argument \"verbose\": list-specs takes no arguments");
     CHECK(error_text(list_endpoints(one_spec(), args(R"({"tags":"cdn"})"))) ==
-          "unknown argument \"tags\"; list-endpoints accepts: title, tag");
+          "unknown argument \"tags\"; list-endpoints accepts: title, tag, cursor, limit");
     CHECK(error_text(search_endpoints(one_spec(), args(R"({"pattern":"purge","query":"x","max":3})"))) ==
-          "unknown arguments \"query\", \"max\"; search-endpoints accepts: pattern, title, limit");
+          "unknown arguments \"query\", \"max\"; search-endpoints accepts: pattern, title, method, tag, limit");
     CHECK(error_text(get_endpoint(one_spec(), args(R"({"path":"/health","method":"GET","operationId":"x"})"))) ==
-          "unknown argument \"operationId\"; get-endpoint accepts: title, path, method");
+          "unknown argument \"operationId\"; get-endpoint accepts: title, path, method, depth");
     CHECK(error_text(get_server_variables(one_spec(), args(R"({"name":"x"})"))) ==
           "unknown argument \"name\"; get-server-variables accepts: title");
     // The accepted list is the inputSchema's: each tool refuses exactly what its schema leaves out.
@@ -356,4 +359,148 @@ TEST_CASE("read tools refuse unknown arguments and list the accepted ones", "[to
         // An unknown name that is long is shortened too.
         CHECK(error_text(tool(one_spec(), json::object{{std::string(5000, 'k'), 1}})).size() < 600);
     }
+}
+
+TEST_CASE("search-endpoints: method and tag filters, matched words", "[toolset][read_tools]") {
+    auto search = [](std::string_view arguments) {
+        return ok_json(search_endpoints_definition(), search_endpoints(one_spec(), args(arguments)));
+    };
+    auto deletes = search(R"({"pattern":"resource","method":"delete"})").at("results").as_array();
+    REQUIRE(deletes.size() == 1);
+    CHECK(deletes[0].at("path") == "/cdn/resource/{id}");
+    auto storage = search(R"({"pattern":"list","tag":"STORAGE"})").at("results").as_array();
+    REQUIRE_FALSE(storage.empty());
+    for (const auto& hit : storage) {  // Storage: /storage/..., /reports/..., /tree
+        CHECK_FALSE(hit.at("path").as_string().starts_with("/cdn"));
+        CHECK(hit.at("path") != "/health");
+    }
+    CHECK(search(R"({"pattern":"purge","tag":"Storage"})").at("results").as_array().empty());
+    // A synonym finds the endpoint and the word the agent used is reported.
+    auto removed = search(R"({"pattern":"remove a resource"})").at("results").as_array();
+    REQUIRE_FALSE(removed.empty());
+    CHECK(removed[0].at("method") == "DELETE");
+    CHECK(removed[0].at("terms") == json::parse(R"(["remove","resource"])"));
+    CHECK(error_text(search_endpoints(one_spec(), args(R"({"pattern":"x","method":"FETCH"})"))) ==
+          "argument \"method\" must be one of GET, PUT, POST, DELETE, OPTIONS, HEAD, PATCH, TRACE; got \"FETCH\"");
+    CHECK(error_text(search_endpoints(one_spec(), args(R"({"pattern":"x","tag":1})"))) ==
+          "argument \"tag\" must be a string: a tag name from list-endpoints");
+}
+
+TEST_CASE("list-endpoints pages with opaque cursors; a bad cursor is an error", "[toolset][read_tools]") {
+    auto whole = ok_json(list_endpoints_definition(), list_endpoints(one_spec(), {}));
+    CHECK(whole.at("total") == 15);
+    CHECK_FALSE(whole.as_object().contains("nextCursor"));
+    CHECK(whole.at("allTags") == json::parse(R"([{"tag":"Storage","endpoints":5},{"tag":"CDN","endpoints":9},
+        {"tag":"default","endpoints":1}])"));
+
+    // Pages of 4, concatenated, are the whole listing; a tag split across pages appears on both.
+    json::array listed;
+    std::string cursor;
+    std::size_t pages = 0;
+    do {
+        json::object arguments{{"limit", 4}};
+        if (!cursor.empty()) arguments["cursor"] = cursor;
+        auto page = ok_json(list_endpoints_definition(), list_endpoints(one_spec(), arguments));
+        CHECK(page.at("total") == 15);
+        CHECK(page.at("operations").to_number<std::int64_t>() <= 4);
+        for (const auto& group : page.at("tags").as_array())
+            for (const auto& endpoint : group.at("endpoints").as_array()) listed.push_back(endpoint);
+        cursor = page.as_object().contains("nextCursor") ? std::string(page.at("nextCursor").as_string()) : "";
+        ++pages;
+    } while (!cursor.empty() && pages < 10);
+    CHECK(pages == 4);
+    json::array expected;
+    for (const auto& group : whole.at("tags").as_array())
+        for (const auto& endpoint : group.at("endpoints").as_array()) expected.push_back(endpoint);
+    CHECK(listed == expected);
+
+    auto first = ok_json(list_endpoints_definition(), list_endpoints(one_spec(), args(R"({"limit":2,"tag":"cdn"})")));
+    std::string next(first.at("nextCursor").as_string());
+    CHECK(next.find("2") == std::string::npos);  // opaque, not the offset in clear
+    json::object same_tag{{"cursor", next}, {"tag", "CDN"}};
+    CHECK(ok_json(list_endpoints_definition(), list_endpoints(one_spec(), same_tag)).at("tags").as_array().size() == 1);
+    json::object other_tag{{"cursor", next}};  // a cursor belongs to its spec and tag filter
+    auto bad = "argument \"cursor\" is not a nextCursor of list-endpoints for this spec and tag: \"";
+    CHECK(error_text(list_endpoints(one_spec(), other_tag)).starts_with(bad));
+    CHECK(error_text(list_endpoints(one_spec(), args(R"({"cursor":"bm9wZQ"})"))).starts_with(bad));
+    CHECK(error_text(list_endpoints(one_spec(), args(R"({"cursor":"!!"})"))).starts_with(bad));
+    CHECK(error_text(list_endpoints(one_spec(), args(R"({"limit":0})"))) ==
+          "argument \"limit\" must be an integer from 1 to 200; got 0");
+}
+
+TEST_CASE("get-endpoint bounds nested schemas to `depth` and marks the cut", "[toolset][read_tools]") {
+    auto deep = ok_json(get_endpoint_definition(),
+                        get_endpoint(one_spec(), args(R"({"path":"/cdn/resource","method":"post"})")));
+    CHECK(deep.at("schemaDepth") == 6);
+    CHECK(json::serialize(deep).find("x-truncated") == std::string::npos);
+    auto shallow = ok_json(get_endpoint_definition(),
+                           get_endpoint(one_spec(), args(R"({"path":"/cdn/resource","method":"post","depth":1})")));
+    CHECK(shallow.at("schemaDepth") == 1);
+    const auto& schema = shallow.at_pointer("/requestBody/content/application~1json/schema").as_object();
+    CHECK(schema.contains("properties"));  // the first level is shown
+    bool cut = false;
+    for (const auto& [name, property] : schema.at("properties").as_object())
+        cut = cut || property.as_object().contains("x-truncated");
+    CHECK(cut == (json::serialize(deep) != json::serialize(shallow)));
+    CHECK(error_text(get_endpoint(one_spec(), args(R"({"path":"/tree","method":"get","depth":0})"))) ==
+          "argument \"depth\" must be an integer from 1 to 32; got 0");
+}
+
+// ---- GitHub's spec (npm @octokit/openapi): hidden, run by the "[github]" ctest registration ----------
+
+namespace {
+
+const catalog::Catalog& github() {
+    static const catalog::Catalog loaded = [] {
+        const char* path = std::getenv("MAMUTE_GITHUB_SPEC");
+        INFO("MAMUTE_GITHUB_SPEC must name generated/api.github.com.json from npm @octokit/openapi");
+        REQUIRE(path != nullptr);
+        auto c = catalog::load_catalog({path});
+        if (!c) FAIL(c.error().message);
+        return std::move(c).value();
+    }();
+    return loaded;
+}
+
+}  // namespace
+
+TEST_CASE("get-endpoint on GitHub's GET /repos/{owner}/{repo} is bounded and marks the cuts", "[.][github]") {
+    auto full = ok_json(get_endpoint_definition(),
+                        get_endpoint(github(), args(R"({"path":"/repos/{owner}/{repo}","method":"GET","depth":32})")));
+    auto bounded = ok_json(get_endpoint_definition(),
+                           get_endpoint(github(), args(R"({"path":"/repos/{owner}/{repo}","method":"GET"})")));
+    auto shallow = ok_json(get_endpoint_definition(),
+                           get_endpoint(github(), args(R"({"path":"/repos/{owner}/{repo}","method":"GET","depth":2})")));
+    auto full_size = json::serialize(full).size(), bounded_size = json::serialize(bounded).size(),
+         shallow_size = json::serialize(shallow).size();
+    std::cout << "get-endpoint GET /repos/{owner}/{repo}: depth 32 " << full_size << " bytes, default (schemaDepth "
+              << bounded.at("schemaDepth").as_int64() << ") " << bounded_size << " bytes, depth 2 " << shallow_size
+              << " bytes\n";
+    CHECK(bounded_size * 3 < 92000);
+    CHECK(shallow_size < full_size);
+    CHECK(full.at("schemaDepth") == 32);
+    CHECK(json::serialize(bounded).find("x-truncated") != std::string::npos);
+    // The first level is all there: the repository's own properties.
+    CHECK(bounded.at_pointer("/responses/200/content/application~1json/schema/properties").as_object().contains("full_name"));
+}
+
+TEST_CASE("list-endpoints pages through GitHub's 1,000+ operations with opaque cursors", "[.][github]") {
+    std::size_t seen = 0, pages = 0, total = 0, largest = 0;
+    std::string cursor;
+    do {
+        json::object arguments{{"limit", 100}};
+        if (!cursor.empty()) arguments["cursor"] = cursor;
+        auto page = ok_json(list_endpoints_definition(), list_endpoints(github(), arguments));
+        total = static_cast<std::size_t>(page.at("total").to_number<std::int64_t>());
+        for (const auto& group : page.at("tags").as_array()) seen += group.at("endpoints").as_array().size();
+        largest = std::max(largest, json::serialize(page).size());
+        cursor = page.as_object().contains("nextCursor") ? std::string(page.at("nextCursor").as_string()) : "";
+        ++pages;
+    } while (!cursor.empty() && pages < 100);
+    std::cout << "list-endpoints on GitHub: " << total << " endpoints, " << seen << " listings in " << pages
+              << " pages, largest page " << largest << " bytes\n";
+    CHECK(total == github().specs[0]->operations.size());
+    CHECK(seen >= total);
+    CHECK(pages > 10);
+    CHECK(largest < 40000);
 }
