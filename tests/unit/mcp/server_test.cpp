@@ -214,7 +214,8 @@ TEST_CASE("mcp: foreign Origin and Host are refused with 403; allowed origins ge
     preflight.body.clear();
     auto options = f.send(preflight);
     CHECK(options.status == 204);
-    CHECK(Fixture::header(options, "Access-Control-Allow-Headers").find("Mcp-Session-Id") != std::string::npos);
+    for (const char* allowed : {"Mcp-Session-Id", "Mcp-Protocol-Version", "Mcp-Method", "Mcp-Name", "X-API-Key"})
+        CHECK(Fixture::header(options, "Access-Control-Allow-Headers").find(allowed) != std::string::npos);
 }
 
 TEST_CASE("mcp: JSON-RPC errors carry the right codes") {

@@ -360,3 +360,19 @@ TEST_CASE("transport: duplicate Host or Origin headers, or none on HTTP/1.1, get
     asio::write(socket, asio::buffer(initialize));
     CHECK(read_response(socket).starts_with("HTTP/1.1 200"));
 }
+
+TEST_CASE("transport: an HTTP/1.0 client asking for progress gets plain JSON, never chunked framing") {
+    RunningServer running(config::HttpConfig{});
+    const auto session = open_session(running);
+    auto socket = running.connect();
+    const std::string call =
+        R"({"jsonrpc":"2.0","id":"p","method":"tools/call","params":{"name":"list-specs","arguments":{},"_meta":{"progressToken":"tok"}}})";
+    auto request = post(call, "Mcp-Session-Id: " + session + "\r\n", "application/json, text/event-stream");
+    request.replace(request.find("HTTP/1.1"), 8, "HTTP/1.0");
+    asio::write(socket, asio::buffer(request));
+    const auto response = read_response(socket);
+    CHECK(response.starts_with("HTTP/1.0 200"));
+    CHECK(response.find("Transfer-Encoding") == std::string::npos);
+    CHECK(response.find("Content-Type: application/json") != std::string::npos);
+    CHECK(response.find(R"("id":"p")") != std::string::npos);
+}
