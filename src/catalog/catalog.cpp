@@ -1,5 +1,9 @@
 #include "catalog/catalog.hpp"
 
+#include <atomic>
+#include <optional>
+#include <thread>
+
 #include <algorithm>
 #include <boost/json/object.hpp>
 #include <cctype>
@@ -131,8 +135,23 @@ Expected<Spec> load_spec_file(const std::string& path) {
 
 CatalogLoad load_catalog_report(const std::vector<std::string>& paths) {
     CatalogLoad result;
-    for (const auto& file : expand_paths(paths, result.errors)) {
-        auto spec = load_spec_file(file);
+    const auto files = expand_paths(paths, result.errors);
+    // Files parse and index independently, so they load on every core; results are then taken in
+    // the given order, so which of two clashing titles wins does not depend on timing.
+    std::vector<std::optional<Expected<Spec>>> loaded(files.size());
+    std::atomic<std::size_t> next{0};
+    auto work = [&] {
+        for (std::size_t i = next++; i < files.size(); i = next++) loaded[i].emplace(load_spec_file(files[i]));
+    };
+    const auto workers = std::min<std::size_t>(files.size(), std::max(1u, std::thread::hardware_concurrency()));
+    std::vector<std::thread> threads;
+    for (std::size_t i = 1; i < workers; ++i) threads.emplace_back(work);
+    work();
+    for (auto& thread : threads) thread.join();
+
+    for (std::size_t i = 0; i < files.size(); ++i) {
+        const auto& file = files[i];
+        auto& spec = *loaded[i];
         if (!spec) {
             result.errors.push_back({file, spec.error().message});
             continue;

@@ -55,6 +55,9 @@ void HttpServer::accept_next() {
         }
         if (accept_failures_ > 0) log::get("http")->info("accepting again after {} failed attempts", accept_failures_);
         accept_failures_ = 0;
+        // Replies go out in one write and requests come in whole: Nagle would only add delay.
+        boost::system::error_code ignored;
+        socket.set_option(tcp::no_delay(true), ignored);
         open_connections_->fetch_add(1);
         auto executor = socket.get_executor();
         asio::co_spawn(executor, serve_connection(std::move(socket), settings_, mcp_),
