@@ -141,7 +141,14 @@ CatalogLoad load_catalog_report(const std::vector<std::string>& paths) {
     std::vector<std::optional<Expected<Spec>>> loaded(files.size());
     std::atomic<std::size_t> next{0};
     auto work = [&] {
-        for (std::size_t i = next++; i < files.size(); i = next++) loaded[i].emplace(load_spec_file(files[i]));
+        for (std::size_t i = next++; i < files.size(); i = next++) {
+            try {
+                loaded[i].emplace(load_spec_file(files[i]));
+            } catch (const std::bad_alloc&) {
+                // One spec too big for memory must not take the others down.
+                loaded[i].emplace(make_error(files[i] + ": out of memory while loading the spec"));
+            }
+        }
     };
     const auto workers = std::min<std::size_t>(files.size(), std::max(1u, std::thread::hardware_concurrency()));
     std::vector<std::thread> threads;

@@ -105,7 +105,8 @@ namespace {
 
 class JsonBuilder final : public YAML::EventHandler {
 public:
-    JsonBuilder(std::size_t max_nodes, std::size_t max_depth) : max_nodes_(max_nodes), max_depth_(max_depth) {}
+    JsonBuilder(std::size_t max_nodes, std::size_t max_bytes, std::size_t max_depth)
+        : max_nodes_(max_nodes), max_bytes_(max_bytes), max_depth_(max_depth) {}
 
     json::value take() { return std::move(root_); }
     bool done() const { return have_root_; }
@@ -114,7 +115,7 @@ public:
     void OnDocumentEnd() override {}
 
     void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override {
-        add(mark, nullptr, anchor, 1, "null");
+        add(mark, nullptr, anchor, {1, 0}, "null");
     }
 
     void OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) override {
@@ -150,10 +151,17 @@ public:
     void OnMapEnd() override { close(); }
 
 private:
+    // What a node costs: itself and everything under it, in nodes and in scalar bytes. Both are
+    // bounded: an alias to a long string copies the string, however few nodes that takes.
+    struct Weight {
+        std::size_t nodes;
+        std::size_t bytes;
+    };
+
     struct Frame {
         json::value container;
         YAML::anchor_t anchor;
-        std::size_t nodes_at_start;
+        Weight at_start;
         bool have_key = false;
         std::string key;
         YAML::Mark mark;
@@ -171,24 +179,28 @@ private:
         return "";  // floats and collections: collections are refused as keys in add()
     }
 
-    void count(const YAML::Mark& mark, std::size_t nodes) {
-        if (nodes > max_nodes_ || nodes_ > max_nodes_ - nodes)
+    void count(const YAML::Mark& mark, Weight weight) {
+        if (weight.nodes > max_nodes_ || total_.nodes > max_nodes_ - weight.nodes)
             throw LimitError{mark, "document expands to more than " + std::to_string(max_nodes_) +
                                        " nodes (aliases repeated too often?)"};
-        nodes_ += nodes;
+        if (weight.bytes > max_bytes_ || total_.bytes > max_bytes_ - weight.bytes)
+            throw LimitError{mark, "document expands to more than " + std::to_string(max_bytes_) +
+                                       " bytes of text (aliases repeated too often?)"};
+        total_.nodes += weight.nodes;
+        total_.bytes += weight.bytes;
     }
 
     void add_scalar(const YAML::Mark& mark, json::value value, YAML::anchor_t anchor, const std::string& text) {
-        add(mark, std::move(value), anchor, 1, text);
+        add(mark, std::move(value), anchor, {1, text.size()}, text);
     }
 
     // `key` is the node's text when it is used as a mapping key.
-    void add(const YAML::Mark& mark, json::value value, YAML::anchor_t anchor, std::size_t nodes,
+    void add(const YAML::Mark& mark, json::value value, YAML::anchor_t anchor, Weight weight,
              const std::string& key) {
-        count(mark, nodes);
+        count(mark, weight);
         if (anchor != YAML::NullAnchor) {
-            count(mark, nodes);  // the kept copy
-            anchors_[anchor] = {value, nodes};
+            count(mark, weight);  // the kept copy
+            anchors_[anchor] = {value, weight};
         }
         if (stack_.empty()) {
             root_ = std::move(value);
@@ -229,8 +241,8 @@ private:
             throw LimitError{mark, "nested deeper than " + std::to_string(max_depth_) + " levels"};
         if (!stack_.empty() && stack_.back().container.is_object() && !stack_.back().have_key)
             throw LimitError{mark, "mapping keys must be scalars"};
-        count(mark, 1);
-        stack_.push_back(Frame{std::move(container), anchor, nodes_, false, {}, mark});
+        count(mark, {1, 0});
+        stack_.push_back(Frame{std::move(container), anchor, total_, false, {}, mark});
     }
 
     void close() {
@@ -241,16 +253,19 @@ private:
                 for (auto& [key, value] : merged)
                     if (!object->contains(key)) object->emplace(key, std::move(value));
         }
-        std::size_t nodes = nodes_ - frame.nodes_at_start + 1;
-        nodes_ -= nodes;  // add() counts the finished node again
-        add(frame.mark, std::move(frame.container), frame.anchor, nodes, "");
+        // The container and all it holds; add() counts the finished whole again, so take it back out first.
+        const Weight weight{total_.nodes - frame.at_start.nodes + 1, total_.bytes - frame.at_start.bytes};
+        total_.nodes -= weight.nodes;
+        total_.bytes -= weight.bytes;
+        add(frame.mark, std::move(frame.container), frame.anchor, weight, "");
     }
 
     std::size_t max_nodes_;
+    std::size_t max_bytes_;
     std::size_t max_depth_;
-    std::size_t nodes_ = 0;
+    Weight total_{0, 0};
     std::vector<Frame> stack_;
-    std::map<YAML::anchor_t, std::pair<json::value, std::size_t>> anchors_;
+    std::map<YAML::anchor_t, std::pair<json::value, Weight>> anchors_;
     json::value root_;
     bool have_root_ = false;
     bool next_key_is_merge_ = false;
@@ -267,10 +282,15 @@ std::size_t yaml_node_budget(std::size_t text_size) {
     return std::clamp<std::size_t>(text_size * 8, 1'000'000, 16'000'000);
 }
 
+std::size_t yaml_byte_budget(std::size_t text_size) {
+    // Specs use aliases sparingly: eight times the file, and never less than 64 MB, is plenty.
+    return std::max<std::size_t>(text_size * 8, 64ULL * 1024 * 1024);
+}
+
 Expected<json::value> parse_yaml(std::string_view text, const std::string& source, YamlLimits limits) {
     std::size_t max_nodes = limits.max_nodes ? limits.max_nodes : yaml_node_budget(text.size());
     std::istringstream in{std::string(text)};
-    JsonBuilder builder(max_nodes, limits.max_depth);
+    JsonBuilder builder(max_nodes, yaml_byte_budget(text.size()), limits.max_depth);
     try {
         YAML::Parser parser(in);
         parser.HandleNextDocument(builder);

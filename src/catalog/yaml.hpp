@@ -22,6 +22,8 @@ struct YamlLimits {
 
 // Nodes a document of this size may expand to: 8 per byte of text, at least 1 million, at most 16 million.
 std::size_t yaml_node_budget(std::size_t text_size);
+// Bytes of scalar text the document may expand to (aliases copy what they name).
+std::size_t yaml_byte_budget(std::size_t text_size);
 
 // The YAML 1.2 core schema type of a plain scalar ("42" -> 42, "1.5" -> 1.5, "~" -> null, "3.0.0" -> "3.0.0").
 boost::json::value yaml_core_scalar(std::string_view plain);

@@ -223,3 +223,17 @@ TEST_CASE("an error in a YAML spec names the file and the JSON pointer", "[catal
     REQUIRE_FALSE(spec);
     CHECK(spec.error().message == "spec/x.yaml: /paths/~1p/get/parameters/0: parameter has no \"in\"");
 }
+
+TEST_CASE("yaml: aliases to a long string cannot expand past the byte budget", "[catalog]") {
+    // 15 KB of text that would expand to 4 GB: few nodes, each a copy of a 10 KB string.
+    std::string text = "openapi: 3.0.0\ninfo: {title: StrBomb, version: \"1\"}\npaths: {}\ns0: &s0 \"" +
+                       std::string(10'000, 'x') + "\"\na1: &a1 [";
+    for (int i = 0; i < 1000; ++i) text += i ? ",*s0" : "*s0";
+    text += "]\na2: &a2 [";
+    for (int i = 0; i < 400; ++i) text += i ? ",*a1" : "*a1";
+    text += "]\n";
+    auto parsed = mamute::catalog::parse_yaml(text, "strbomb.yaml", {});
+    REQUIRE_FALSE(parsed);
+    CHECK(parsed.error().message.find("bytes of text") != std::string::npos);
+    CHECK(parsed.error().message.find("strbomb.yaml") != std::string::npos);
+}
