@@ -271,6 +271,22 @@ private:
     bool next_key_is_merge_ = false;
 };
 
+// yaml-cpp quotes the offending input in its messages; raw bytes of a binary file must not reach the log.
+std::string printable(std::string_view text) {
+    static constexpr char digits[] = "0123456789ABCDEF";
+    std::string out;
+    for (unsigned char c : text) {
+        if (c >= 0x20 && c < 0x7F) {
+            out.push_back(static_cast<char>(c));
+        } else {
+            out += "\\x";
+            out.push_back(digits[c >> 4]);
+            out.push_back(digits[c & 0xF]);
+        }
+    }
+    return out;
+}
+
 std::string position(const YAML::Mark& mark) {
     if (mark.is_null()) return "";
     return " at line " + std::to_string(mark.line + 1) + ", column " + std::to_string(mark.column + 1);
@@ -297,7 +313,7 @@ Expected<json::value> parse_yaml(std::string_view text, const std::string& sourc
     } catch (const LimitError& e) {
         return make_error(source + ": YAML refused" + position(e.mark) + ": " + e.message);
     } catch (const YAML::Exception& e) {
-        return make_error(source + ": invalid YAML" + position(e.mark) + ": " + e.msg);
+        return make_error(source + ": invalid YAML" + position(e.mark) + ": " + printable(e.msg));
     }
     if (!builder.done()) return make_error(source + ": document is empty");
     return builder.take();

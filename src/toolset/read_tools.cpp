@@ -458,6 +458,25 @@ ToolResult search_endpoints(const Catalog& catalog, const json::object& args) {
         specs.push_back(*spec);
     }
 
+    if (!filter.tag.empty()) {
+        // An unknown tag is a mistake to point out, as list-endpoints does, not an empty answer.
+        std::vector<std::string> known;
+        bool found = false;
+        for (const Spec* spec : specs)
+            for (const auto& op : spec->operations)
+                for (const auto& op_tag : op.tags) {
+                    found = found || lower(op_tag) == filter.tag;
+                    if (std::find(known.begin(), known.end(), op_tag) == known.end() && known.size() < 50)
+                        known.push_back(op_tag);
+                }
+        if (!found) {
+            std::string list;
+            for (const auto& name : known) list += (list.empty() ? "" : ", ") + name;
+            return error_result("no endpoint has the tag \"" + shorten(*tag) + "\"; tags: " +
+                                (list.empty() ? "(none)" : list));
+        }
+    }
+
     auto hits = ranked_hits(specs, pattern, *limit, filter);
     // Scores are shown relative to the best hit (0-100): raw scores mean nothing to an agent, and
     // Boost.JSON would print them as 5.356E1.

@@ -237,3 +237,9 @@ TEST_CASE("yaml: aliases to a long string cannot expand past the byte budget", "
     CHECK(parsed.error().message.find("bytes of text") != std::string::npos);
     CHECK(parsed.error().message.find("strbomb.yaml") != std::string::npos);
 }
+
+TEST_CASE("yaml: bytes quoted in a parse error are escaped, never copied raw", "[catalog]") {
+    auto parsed = mamute::catalog::parse_yaml("a: \"\\\xfc\"\n", "binary.yaml", {});
+    REQUIRE_FALSE(parsed);
+    for (unsigned char c : parsed.error().message) CHECK((c >= 0x20 && c < 0x7f));
+}

@@ -504,3 +504,15 @@ TEST_CASE("list-endpoints pages through GitHub's 1,000+ operations with opaque c
     CHECK(pages > 10);
     CHECK(largest < 40000);
 }
+
+TEST_CASE("search-endpoints: an unknown tag is an error naming the tags, not an empty result") {
+    auto catalog = mamute::catalog::load_catalog({MAMUTE_SOURCE_DIR "/spec/mamutecloud.openapi.json"});
+    REQUIRE(catalog);
+    auto unknown = mamute::toolset::search_endpoints(*catalog, boost::json::object{{"pattern", "purge"}, {"tag", "nope"}});
+    REQUIRE(unknown.is_error);
+    const auto text = boost::json::serialize(unknown.content);
+    CHECK(text.find("nope") != std::string::npos);
+    CHECK(text.find("CDN") != std::string::npos);
+    auto known = mamute::toolset::search_endpoints(*catalog, boost::json::object{{"pattern", "purge"}, {"tag", "cdn"}});
+    CHECK_FALSE(known.is_error);
+}
