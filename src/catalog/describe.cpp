@@ -83,7 +83,7 @@ json::object describe_security(const Spec& spec, const Operation& operation) {
                         {"schemes", std::move(schemes)}};
 }
 
-json::object describe_operation(const Spec& spec, const Operation& op) {
+json::object describe_operation(const Spec& spec, const Operation& op, bool with_bodies) {
     json::object out;
     out["method"] = upper(op.method);
     out["path"] = op.path;
@@ -99,8 +99,10 @@ json::object describe_operation(const Spec& spec, const Operation& op) {
     json::array parameters;
     for (const auto& p : op.parameters) parameters.push_back(describe_parameter(p));
     out["parameters"] = std::move(parameters);
-    if (!op.request_body.is_null()) out["requestBody"] = op.request_body;
-    out["responses"] = op.responses.is_null() ? json::value(json::object{}) : op.responses;
+    if (with_bodies) {
+        if (!op.request_body.is_null()) out["requestBody"] = op.request_body;
+        out["responses"] = op.responses.is_null() ? json::value(json::object{}) : op.responses;
+    }
     out["security"] = describe_security(spec, op);
     out["servers"] = describe_servers(op.servers);
     return out;

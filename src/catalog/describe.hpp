@@ -20,7 +20,9 @@ boost::json::object describe_security(const Spec& spec, const Operation& operati
 
 // method (upper case), path, operationId, summary, description, tags, deprecated, parameters,
 // requestBody, responses, security, servers.
-boost::json::object describe_operation(const Spec& spec, const Operation& operation);
+// `with_bodies` false leaves out requestBody and responses (the large parts), for callers that
+// render those themselves, e.g. bounded to a depth.
+boost::json::object describe_operation(const Spec& spec, const Operation& operation, bool with_bodies = true);
 
 // "POST /cdn/resource/{id}/purge/url"
 std::string operation_label(const Operation& operation);

@@ -623,39 +623,91 @@ json::value bound_schema(const json::value& schema, std::size_t level, std::size
     return out;
 }
 
-// Media-type objects ({schema, example, examples, encoding}) of a request body or response, bounded.
-void bound_content(json::object& holder, std::size_t depth) {
-    auto* content = holder.if_contains("content");
-    if (!content || !content->is_object()) return;
-    for (auto& [media_type, entry] : content->get_object()) {
-        auto* media = entry.if_object();
-        if (!media) continue;
-        if (auto* schema = media->if_contains("schema")) *schema = bound_schema(*schema, 0, depth);
-        if (auto* example = media->if_contains("example")) *example = bounded_example(*example);
-        if (auto* examples = media->if_contains("examples"); examples && examples->is_object())
-            for (auto& [name, named] : examples->get_object()) named = bounded_example(named);
+// Copies that bound as they go: the schemas are read once from the source and never copied whole
+// first (get-endpoint may try several depths, and GitHub's schemas are hundreds of kilobytes).
+
+// A media-type object ({schema, example, examples, encoding}) with its schema and examples bounded.
+json::value bounded_media(const json::value& entry, std::size_t depth) {
+    const auto* media = entry.if_object();
+    if (!media) return entry;
+    json::object out;
+    for (const auto& [key, value] : *media) {
+        if (key == "schema") {
+            out[key] = bound_schema(value, 0, depth);
+        } else if (key == "example") {
+            out[key] = bounded_example(value);
+        } else if (key == "examples" && value.is_object()) {
+            json::object examples;
+            for (const auto& [name, named] : value.get_object()) examples[name] = bounded_example(named);
+            out[key] = std::move(examples);
+        } else {
+            out[key] = value;
+        }
     }
+    return out;
+}
+
+// A request body or response: its content bounded, and (responses) its headers' schemas.
+json::value bounded_holder(const json::value& holder, std::size_t depth) {
+    const auto* object = holder.if_object();
+    if (!object) return holder;
+    json::object out;
+    for (const auto& [key, value] : *object) {
+        if (key == "content" && value.is_object()) {
+            json::object content;
+            for (const auto& [media_type, entry] : value.get_object()) content[media_type] = bounded_media(entry, depth);
+            out[key] = std::move(content);
+        } else if (key == "headers" && value.is_object()) {
+            json::object headers;
+            for (const auto& [name, header] : value.get_object()) {
+                const auto* h = header.if_object();
+                if (!h || !h->contains("schema")) {
+                    headers[name] = header;
+                    continue;
+                }
+                json::object bounded = *h;
+                bounded["schema"] = bound_schema(h->at("schema"), 0, depth);
+                headers[name] = std::move(bounded);
+            }
+            out[key] = std::move(headers);
+        } else {
+            out[key] = value;
+        }
+    }
+    return out;
 }
 
 // get-endpoint output with every schema (parameters, request body, responses, response headers) bounded.
-void bound_operation(json::object& out, std::size_t depth) {
-    if (auto* parameters = out.if_contains("parameters"); parameters && parameters->is_array())
-        for (auto& parameter : parameters->get_array())
-            if (auto* p = parameter.if_object()) {
-                if (auto* schema = p->if_contains("schema")) *schema = bound_schema(*schema, 0, depth);
-                if (auto* example = p->if_contains("example")) *example = bounded_example(*example);
+json::object bounded_operation(const json::object& described, const Operation& op, std::size_t depth) {
+    json::object out;
+    for (const auto& [key, value] : described) {
+        if (key == "parameters" && value.is_array()) {
+            json::array parameters;
+            for (const auto& parameter : value.get_array()) {
+                const auto* p = parameter.if_object();
+                if (!p) {
+                    parameters.push_back(parameter);
+                    continue;
+                }
+                json::object bounded;
+                for (const auto& [field, member] : *p)
+                    bounded[field] = field == "schema"    ? bound_schema(member, 0, depth)
+                                     : field == "example" ? bounded_example(member)
+                                                          : member;
+                parameters.push_back(std::move(bounded));
             }
-    if (auto* body = out.if_contains("requestBody"); body && body->is_object()) bound_content(body->get_object(), depth);
-    if (auto* responses = out.if_contains("responses"); responses && responses->is_object())
-        for (auto& [status, response] : responses->get_object()) {
-            auto* r = response.if_object();
-            if (!r) continue;
-            bound_content(*r, depth);
-            if (auto* headers = r->if_contains("headers"); headers && headers->is_object())
-                for (auto& [name, header] : headers->get_object())
-                    if (auto* h = header.if_object())
-                        if (auto* schema = h->if_contains("schema")) *schema = bound_schema(*schema, 0, depth);
+            out[key] = std::move(parameters);
+        } else {
+            out[key] = value;
         }
+    }
+    // The bodies come straight from the operation: never copied whole, only bounded.
+    if (!op.request_body.is_null()) out["requestBody"] = bounded_holder(op.request_body, depth);
+    json::object responses;
+    if (const auto* all = op.responses.if_object())
+        for (const auto& [status, response] : *all) responses[status] = bounded_holder(response, depth);
+    out["responses"] = std::move(responses);
+    return out;
 }
 
 // What to suggest when path + method names nothing: the same path's methods, else search hits.
@@ -706,15 +758,27 @@ ToolResult get_endpoint(const Catalog& catalog, const json::object& args) {
         return error_result("no " + upper(m) + " " + shorten(*path) + " in \"" + s.title + "\"; " +
                             closest_endpoints(s, m, *path));
     json::object out{{"title", s.title}};
-    for (auto& [key, value] : catalog::describe_operation(s, *op)) out[key] = std::move(value);
-    // An explicit depth is honoured; by default the depth shrinks until the answer fits the byte budget.
+    for (auto& [key, value] : catalog::describe_operation(s, *op, false)) out[key] = std::move(value);
+    // An explicit depth is honoured; by default the deepest depth whose answer fits the byte budget is
+    // used. Size only grows with depth, so a binary search needs few renders.
     const bool explicit_depth = args.contains("depth") && !args.at("depth").is_null();
     std::size_t effective = *depth;
-    json::object bounded = out;
-    bound_operation(bounded, effective);
-    while (!explicit_depth && effective > 1 && json::serialize(bounded).size() > kSchemaBudgetBytes) {
-        bounded = out;
-        bound_operation(bounded, --effective);
+    json::object bounded = bounded_operation(out, *op, effective);
+    if (!explicit_depth && effective > 1 && json::serialize(bounded).size() > kSchemaBudgetBytes) {
+        std::size_t fits = 1, too_big = effective;  // invariant: depth `too_big` is over budget
+        std::optional<json::object> best;
+        while (too_big - fits > 1) {
+            const std::size_t middle = fits + (too_big - fits) / 2;
+            auto candidate = bounded_operation(out, *op, middle);
+            if (json::serialize(candidate).size() > kSchemaBudgetBytes) {
+                too_big = middle;
+            } else {
+                fits = middle;
+                best = std::move(candidate);
+            }
+        }
+        effective = fits;
+        bounded = best ? std::move(*best) : bounded_operation(out, *op, 1);
     }
     out = std::move(bounded);
     out["schemaDepth"] = static_cast<std::int64_t>(effective);
