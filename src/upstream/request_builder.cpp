@@ -162,10 +162,10 @@ struct Draft {
         const std::string style = p->style.empty() ? "form" : p->style;
         const bool explode = p->style.empty() ? true : p->explode;
         const auto key = percent_encode(name);
+        const std::string separator = style == "spaceDelimited" ? "%20" : style == "pipeDelimited" ? "%7C" : ",";
         if (auto text = scalar_to_string(value)) {
             add_pair(key, percent_encode(*text));
         } else if (const auto* array = value.if_array()) {
-            const std::string separator = style == "spaceDelimited" ? "%20" : style == "pipeDelimited" ? "%7C" : ",";
             if (style == "form" && explode) {
                 for (const auto& item : *array) add_pair(key, percent_encode(item_text(item)));
             } else {
@@ -181,9 +181,11 @@ struct Draft {
             } else if (style == "form" && explode) {
                 for (const auto& [field, item] : object) add_pair(percent_encode(field), percent_encode(item_text(item)));
             } else {
+                // form: R,100,G,200; spaceDelimited: R%20100%20G%20200; pipeDelimited: R%7C100%7CG%7C200
                 std::string joined;
                 for (const auto& [field, item] : object)
-                    joined += (joined.empty() ? "" : ",") + percent_encode(field) + "," + percent_encode(item_text(item));
+                    joined += (joined.empty() ? "" : separator) + percent_encode(field) + separator +
+                              percent_encode(item_text(item));
                 add_pair(key, joined);
             }
         }
@@ -359,6 +361,18 @@ struct Draft {
     }
 };
 
+// A declared header parameter given as an array or object, in style simple (the only one for headers):
+// blue,black,brown; R,100,G,200 or, exploded, R=100,G=200. Not percent-encoded: header values are text.
+std::string header_param_text(bool explode, const json::value& value) {
+    std::string out;
+    if (const auto* array = value.if_array())
+        for (const auto& item : *array) out += (out.empty() ? "" : ",") + item_text(item);
+    else
+        for (const auto& [field, item] : value.get_object())
+            out += (out.empty() ? "" : ",") + std::string(field) + (explode ? "=" : ",") + item_text(item);
+    return out;
+}
+
 Error no_operation(const Spec& spec, const std::string& method, const std::string& path) {
     std::string message = "no operation " + method + " " + shorten(path) + " in spec '" + spec.title + "'.";
     if (auto hint = suggest_operations(spec, to_lower(method), path); !hint.empty()) message += " " + hint;
@@ -433,7 +447,12 @@ Expected<BuiltRequest> build_structured(const Spec& spec, const json::object& ar
         if (!headers->is_object()) return make_error("'headers' must be an object of name -> value");
         for (const auto& [name, value] : headers->get_object()) {
             auto text = scalar_to_string(value);
-            if (!text) return make_error("header '" + shorten(name) + "' must be a string, number or boolean");
+            if (const auto* p = find_param(op, "header", name); !text && p && (value.is_array() || value.is_object()))
+                text = header_param_text(p->explode, value);
+            if (!text)
+                return make_error("header '" + shorten(name) +
+                                  "' must be a string, number or boolean (an array or object only for a declared header "
+                                  "parameter)");
             if (auto problem = draft.add_header(std::string(name), *text)) return *problem;
         }
     }
