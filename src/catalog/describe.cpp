@@ -1,3 +1,4 @@
+#include "common/encoding.hpp"
 #include "catalog/describe.hpp"
 
 #include <cctype>
@@ -8,19 +9,13 @@ namespace json = boost::json;
 
 namespace {
 
-std::string upper(std::string_view text) {
-    std::string out(text);
-    for (auto& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    return out;
-}
-
 void put_if(json::object& out, std::string_view key, const std::string& text) {
     if (!text.empty()) out[key] = text;
 }
 
 }  // namespace
 
-std::string operation_label(const Operation& operation) { return upper(operation.method) + " " + operation.path; }
+std::string operation_label(const Operation& operation) { return ascii_upper(operation.method) + " " + operation.path; }
 
 json::object describe_parameter(const Parameter& p) {
     json::object out;
@@ -85,7 +80,7 @@ json::object describe_security(const Spec& spec, const Operation& operation) {
 
 json::object describe_operation(const Spec& spec, const Operation& op, bool with_bodies) {
     json::object out;
-    out["method"] = upper(op.method);
+    out["method"] = ascii_upper(op.method);
     out["path"] = op.path;
     put_if(out, "operationId", op.operation_id);
     put_if(out, "summary", op.summary);

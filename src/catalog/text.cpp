@@ -19,12 +19,6 @@ char lower_char(char c) { return static_cast<char>(std::tolower(static_cast<unsi
 
 }  // namespace
 
-std::string to_lower(std::string_view text) {
-    std::string out(text);
-    std::transform(out.begin(), out.end(), out.begin(), lower_char);
-    return out;
-}
-
 bool iequals(std::string_view a, std::string_view b) {
     return a.size() == b.size() &&
            std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return lower_char(x) == lower_char(y); });

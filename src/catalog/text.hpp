@@ -7,7 +7,6 @@
 
 namespace mamute::catalog {
 
-std::string to_lower(std::string_view text);
 bool iequals(std::string_view a, std::string_view b);
 // %XX sequences decoded; malformed ones are kept as written.
 std::string percent_decode(std::string_view text);

@@ -17,5 +17,6 @@ std::string hex_encode(std::string_view data);
 // Spaces and tabs (HTTP's optional whitespace) off both ends.
 std::string_view trim_whitespace(std::string_view text);
 std::string ascii_lower(std::string_view text);
+std::string ascii_upper(std::string_view text);
 
 }  // namespace mamute

@@ -11,6 +11,7 @@
 
 #include "common/encoding.hpp"
 #include "common/log.hpp"
+#include "mcp/protocol_versions.hpp"
 #include "mcp/stateless_request.hpp"
 
 namespace mamute::mcp {
@@ -120,6 +121,35 @@ void Dispatcher::handle_notification(const jsonrpc::Notification& notification, 
     if (!id || !(id->is_string() || id->is_int64() || id->is_uint64())) return;
     if (state_->cancel_call(scope.session, json::serialize(*id)))
         log::get("mcp")->info("[{}] cancelling request {}", scope.request_id, json::serialize(*id));
+}
+
+std::optional<std::string> Dispatcher::batch_refusal(const json::array& batch, std::string_view protocol_version) {
+    if (protocol_version != batch_protocol_version)
+        return "Invalid Request: JSON-RPC batches are only accepted for protocol 2025-03-26; send one message at a time";
+    if (batch.empty()) return "Invalid Request: empty batch";
+    if (batch.size() > max_batch_messages)
+        return "Invalid Request: at most " + std::to_string(max_batch_messages) + " messages per batch";
+    return std::nullopt;
+}
+
+asio::awaitable<json::array> Dispatcher::handle_batch(const json::array& batch, const CallScope& scope) const {
+    json::array responses;
+    for (const auto& message : batch) {
+        auto classified = jsonrpc::classify(message);
+        if (auto* invalid = std::get_if<jsonrpc::Invalid>(&classified)) {
+            responses.push_back(
+                jsonrpc::make_error(invalid->id, rpc::invalid_request, "Invalid Request: " + invalid->reason));
+        } else if (auto* notification = std::get_if<jsonrpc::Notification>(&classified)) {
+            handle_notification(*notification, scope);
+        } else if (auto* call = std::get_if<jsonrpc::Request>(&classified)) {
+            if (call->method == "initialize")
+                responses.push_back(jsonrpc::make_error(call->id, rpc::invalid_request,
+                                                        "Invalid Request: initialize must not be part of a batch"));
+            else
+                responses.push_back(co_await handle_request(*call, scope));
+        }
+    }
+    co_return responses;
 }
 
 json::object Dispatcher::list_tools(const jsonrpc::Request& request) const {

@@ -2,8 +2,10 @@
 // MCP methods, independent of the transport: the HTTP front and the stdio front both call this.
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "config/config.hpp"
@@ -38,6 +40,12 @@ public:
     boost::asio::awaitable<boost::json::object> handle_request(const jsonrpc::Request& request,
                                                                const CallScope& scope) const;
     void handle_notification(const jsonrpc::Notification& notification, const CallScope& scope) const;
+
+    // Why a batch cannot be served under this revision (wrong revision, empty, too long), if it cannot.
+    static std::optional<std::string> batch_refusal(const boost::json::array& batch, std::string_view protocol_version);
+    // The responses to a batch's requests, in order (empty when it held only notifications).
+    boost::asio::awaitable<boost::json::array> handle_batch(const boost::json::array& batch,
+                                                            const CallScope& scope) const;
 
     SessionState& state() const { return *state_; }
 

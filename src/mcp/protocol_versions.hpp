@@ -2,6 +2,7 @@
 // The MCP revisions this server speaks, newest first.
 #include <algorithm>
 #include <array>
+#include <cstddef>
 #include <string_view>
 
 namespace mamute::mcp {
@@ -21,5 +22,9 @@ inline bool is_supported_protocol_version(std::string_view version) {
 inline std::string_view negotiate_protocol_version(std::string_view requested) {
     return is_supported_protocol_version(requested) ? requested : latest_protocol_version;
 }
+
+// JSON-RPC batches exist in 2025-03-26 only: added then, removed by 2025-06-18.
+inline constexpr std::string_view batch_protocol_version = "2025-03-26";
+inline constexpr std::size_t max_batch_messages = 100;
 
 }  // namespace mamute::mcp

@@ -17,9 +17,6 @@ namespace rpc = jsonrpc::error_code;
 namespace {
 
 constexpr std::string_view endpoint_path = "/mcp";
-// The only revision whose clients may send JSON-RPC batches.
-constexpr std::string_view batch_protocol_version = "2025-03-26";
-constexpr std::size_t max_batch_messages = 100;
 
 HttpReply json_reply(unsigned status, const json::value& body) {
     HttpReply reply;
@@ -191,10 +188,6 @@ boost::asio::awaitable<HttpReply> Server::handle_post(const IncomingHttp& reques
     if (message.is_array()) {
         SessionInfo info;
         if (auto refused = check_session(request, nullptr, info)) co_return std::move(*refused);
-        if (info.protocol_version != batch_protocol_version)
-            co_return rpc_error_reply(400, nullptr, rpc::invalid_request,
-                                      "Invalid Request: JSON-RPC batches are only accepted for protocol 2025-03-26; "
-                                      "send one message per POST");
         co_return co_await handle_batch(message.as_array(),
                                         scope_for(request, *request.session_id, info.protocol_version, nullptr));
     }
@@ -258,27 +251,9 @@ boost::asio::awaitable<HttpReply> Server::handle_stateless(const IncomingHttp& r
 }
 
 boost::asio::awaitable<HttpReply> Server::handle_batch(const json::array& batch, const CallScope& scope) const {
-    if (batch.empty()) co_return rpc_error_reply(400, nullptr, rpc::invalid_request, "Invalid Request: empty batch");
-    if (batch.size() > max_batch_messages)
-        co_return rpc_error_reply(400, nullptr, rpc::invalid_request,
-                                  "Invalid Request: at most " + std::to_string(max_batch_messages) +
-                                      " messages per batch");
-    json::array responses;
-    for (const auto& message : batch) {
-        auto classified = jsonrpc::classify(message);
-        if (auto* invalid = std::get_if<jsonrpc::Invalid>(&classified)) {
-            responses.push_back(
-                jsonrpc::make_error(invalid->id, rpc::invalid_request, "Invalid Request: " + invalid->reason));
-        } else if (auto* notification = std::get_if<jsonrpc::Notification>(&classified)) {
-            dispatcher_->handle_notification(*notification, scope);
-        } else if (auto* call = std::get_if<jsonrpc::Request>(&classified)) {
-            if (call->method == "initialize")
-                responses.push_back(jsonrpc::make_error(call->id, rpc::invalid_request,
-                                                        "Invalid Request: initialize must not be part of a batch"));
-            else
-                responses.push_back(co_await dispatcher_->handle_request(*call, scope));
-        }
-    }
+    if (auto refusal = Dispatcher::batch_refusal(batch, scope.protocol_version))
+        co_return rpc_error_reply(400, nullptr, rpc::invalid_request, std::move(*refusal));
+    auto responses = co_await dispatcher_->handle_batch(batch, scope);
     if (responses.empty()) co_return empty_reply(202);  // only notifications and responses
     co_return json_reply(200, responses);
 }

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <map>
 
+#include "common/encoding.hpp"
 #include "search/tokenizer.hpp"
 #include "search/vocabulary.hpp"
 
@@ -35,12 +36,6 @@ std::string_view method_words(std::string_view method) {
     if (method == "patch") return "patch update";
     if (method == "delete") return "delete";
     return method;
-}
-
-std::string lower(std::string_view text) {
-    std::string out(text);
-    for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
 }
 
 std::string_view trim_slash(std::string_view path) {
@@ -119,9 +114,9 @@ SearchIndex SearchIndex::build(const std::vector<catalog::Operation>& operations
         for (std::size_t f = 0; f < kIndexed; ++f) total_length[f] += static_cast<double>(lengths[d][f]);
 
         Doc doc;
-        doc.method = lower(op.method);
-        doc.path = std::string(trim_slash(lower(op.path)));
-        doc.operation_id = lower(op.operation_id);
+        doc.method = ascii_lower(op.method);
+        doc.path = std::string(trim_slash(ascii_lower(op.path)));
+        doc.operation_id = ascii_lower(op.operation_id);
         index.docs_.push_back(std::move(doc));
     }
 
@@ -157,7 +152,7 @@ std::vector<Hit> SearchIndex::search(const Query& query, std::size_t limit,
     if (query.terms.empty() || limit == 0) return hits;
 
     // "METHOD /path", "/path" or an operationId typed verbatim.
-    std::string text = lower(query.text);
+    std::string text = ascii_lower(query.text);
     std::string exact_method, exact_path = text;
     if (auto space = text.find(' '); space != std::string::npos && text.find('/') == space + 1) {
         exact_method = text.substr(0, space);

@@ -1,5 +1,7 @@
 #include "search/tokenizer.hpp"
 
+#include "common/encoding.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cctype>
@@ -66,8 +68,7 @@ std::vector<std::string> split_words(std::string_view text) {
     std::vector<std::string> tokens;
     auto flush = [&](std::string_view word) {
         if (word.empty()) return;
-        std::string lower(word);
-        for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        const std::string lower = ascii_lower(word);
         tokens.push_back(std::move(lower));
     };
     std::size_t start = 0;

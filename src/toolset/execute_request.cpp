@@ -220,7 +220,7 @@ ToolResult render_response(const upstream::Request& request, const upstream::Res
     json::object headers;
     std::string content_type;
     for (const auto& [name, value] : response.headers) {
-        auto lower = upstream::to_lower(name);
+        auto lower = ascii_lower(name);
         if (lower == "content-type") content_type = value;
         if (keep_header(lower)) headers[lower] = value;
     }

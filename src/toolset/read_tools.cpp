@@ -120,12 +120,6 @@ Expected<const Spec*> spec_arg(const Catalog& catalog, const json::object& args)
     return catalog.find(*title);
 }
 
-std::string lower(std::string_view text) {
-    std::string out(text);
-    for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
-}
-
 std::string short_text(const std::string& text) {
     // First paragraph, cut at a word boundary: enough to tell specs apart.
     std::string out = text.substr(0, text.find("\n\n"));
@@ -138,14 +132,8 @@ std::string short_text(const std::string& text) {
     return out;
 }
 
-std::string upper(std::string_view text) {
-    std::string out(text);
-    for (auto& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    return out;
-}
-
 json::object endpoint_summary(const Operation& op) {
-    json::object out{{"method", upper(op.method)}, {"path", op.path}, {"summary", op.summary}};
+    json::object out{{"method", ascii_upper(op.method)}, {"path", op.path}, {"summary", op.summary}};
     if (!op.operation_id.empty()) out["operationId"] = op.operation_id;
     if (op.deprecated) out["deprecated"] = true;
     return out;
@@ -304,7 +292,7 @@ ToolResult list_endpoints(const Catalog& catalog, const json::object& args) {
         if (groups[i].empty()) continue;
         known += (known.empty() ? "\"" : ", \"") + order[i] + "\"";
         all_tags.push_back(json::object{{"tag", order[i]}, {"endpoints", groups[i].size()}});
-        if (!tag_filter->empty() && lower(order[i]) != lower(*tag_filter)) continue;
+        if (!tag_filter->empty() && ascii_lower(order[i]) != ascii_lower(*tag_filter)) continue;
         for (const auto* op : groups[i]) {
             entries.emplace_back(i, op);
             if (std::find(distinct.begin(), distinct.end(), op) == distinct.end()) distinct.push_back(op);
@@ -314,7 +302,7 @@ ToolResult list_endpoints(const Catalog& catalog, const json::object& args) {
         return error_result("no tag \"" + shorten(*tag_filter) + "\" in \"" + (*spec)->title + "\"; tags: " + known);
 
     std::size_t offset = 0;
-    const std::string tag_key = lower(*tag_filter);
+    const std::string tag_key = ascii_lower(*tag_filter);
     if (!cursor->empty()) {
         auto parsed = parse_list_cursor(*cursor, (*spec)->title, tag_key);
         if (!parsed || *parsed >= entries.size())
@@ -411,7 +399,7 @@ std::vector<RankedHit> ranked_hits(const std::vector<const Spec*>& specs, std::s
                 if (!filter.method.empty() && op.method != filter.method) return false;
                 if (filter.tag.empty()) return true;
                 return std::any_of(op.tags.begin(), op.tags.end(),
-                                   [&](const std::string& tag) { return lower(tag) == filter.tag; });
+                                   [&](const std::string& tag) { return ascii_lower(tag) == filter.tag; });
             };
         for (auto& hit : spec->search_index->search(query, limit, accept)) all.push_back({spec, std::move(hit)});
     }
@@ -441,13 +429,13 @@ ToolResult search_endpoints(const Catalog& catalog, const json::object& args) {
     if (!title) return error_result(title.error().message);
     auto method = string_arg(args, "method", kMethodChoices);
     if (!method) return error_result(method.error().message);
-    SearchFilter filter{lower(*method), {}};
+    SearchFilter filter{ascii_lower(*method), {}};
     if (!filter.method.empty() && std::find(kMethods.begin(), kMethods.end(), filter.method) == kMethods.end())
         return error_result("argument \"method\" must be " + std::string(kMethodChoices) + "; got \"" +
                             shorten(*method) + "\"");
     auto tag = string_arg(args, "tag", "a tag name from list-endpoints");
     if (!tag) return error_result(tag.error().message);
-    filter.tag = lower(*tag);
+    filter.tag = ascii_lower(*tag);
 
     std::vector<const Spec*> specs;
     if (title->empty()) {
@@ -465,7 +453,7 @@ ToolResult search_endpoints(const Catalog& catalog, const json::object& args) {
         for (const Spec* spec : specs)
             for (const auto& op : spec->operations)
                 for (const auto& op_tag : op.tags) {
-                    found = found || lower(op_tag) == filter.tag;
+                    found = found || ascii_lower(op_tag) == filter.tag;
                     if (std::find(known.begin(), known.end(), op_tag) == known.end() && known.size() < 50)
                         known.push_back(op_tag);
                 }
@@ -487,7 +475,7 @@ ToolResult search_endpoints(const Catalog& catalog, const json::object& args) {
         const Operation& op = spec->operations[hit.operation];
         json::array matched;
         for (auto field : hit.matched) matched.push_back(json::string(search::field_name(field)));
-        json::object entry{{"title", spec->title}, {"method", upper(op.method)}, {"path", op.path},
+        json::object entry{{"title", spec->title}, {"method", ascii_upper(op.method)}, {"path", op.path},
                            {"summary", op.summary}};
         if (!op.operation_id.empty()) entry["operationId"] = op.operation_id;
         entry["score"] = hit.exact || best <= 0 ? 100 : static_cast<std::int64_t>(std::lround(100 * hit.score / best));
@@ -742,7 +730,7 @@ ToolResult get_endpoint(const Catalog& catalog, const json::object& args) {
     auto method = string_arg(args, "method", kMethodChoices);
     if (!method) return error_result(method.error().message);
     if (method->empty()) return error_result("argument \"method\" is required: " + std::string(kMethodChoices));
-    std::string m = lower(*method);
+    std::string m = ascii_lower(*method);
     if (std::find(kMethods.begin(), kMethods.end(), m) == kMethods.end())
         return error_result("argument \"method\" must be " + std::string(kMethodChoices) + "; got \"" +
                             shorten(*method) + "\"");
@@ -755,7 +743,7 @@ ToolResult get_endpoint(const Catalog& catalog, const json::object& args) {
     std::optional<catalog::PathMatch> match;
     if (!op && (match = s.match_path(m, *path))) op = match->operation;
     if (!op)
-        return error_result("no " + upper(m) + " " + shorten(*path) + " in \"" + s.title + "\"; " +
+        return error_result("no " + ascii_upper(m) + " " + shorten(*path) + " in \"" + s.title + "\"; " +
                             closest_endpoints(s, m, *path));
     json::object out{{"title", s.title}};
     for (auto& [key, value] : catalog::describe_operation(s, *op, false)) out[key] = std::move(value);

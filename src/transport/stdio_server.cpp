@@ -26,9 +26,6 @@ namespace {
 
 constexpr auto use_nothrow = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t read_chunk_bytes = 64 * 1024;
-// The only revision whose clients may send JSON-RPC batches (as over HTTP).
-constexpr std::string_view batch_protocol_version = "2025-03-26";
-constexpr std::size_t max_batch_messages = 100;
 
 // Replies are built here, outside coroutines: GCC 12 miscompiles braced json initialisers inside
 // coroutine bodies.
@@ -210,16 +207,8 @@ asio::awaitable<void> StdioServer::handle_line(std::string_view line) {
 asio::awaitable<void> StdioServer::handle_message(json::value message) {
     if (message.is_array()) {
         auto& batch = message.as_array();
-        if (protocol_version_ != batch_protocol_version)
-            co_await send(error_reply(nullptr, rpc::invalid_request,
-                                      "Invalid Request: JSON-RPC batches are only accepted for protocol 2025-03-26; "
-                                      "send one message per line"));
-        else if (batch.empty())
-            co_await send(error_reply(nullptr, rpc::invalid_request, "Invalid Request: empty batch"));
-        else if (batch.size() > max_batch_messages)
-            co_await send(error_reply(nullptr, rpc::invalid_request,
-                                      "Invalid Request: at most " + std::to_string(max_batch_messages) +
-                                          " messages per batch"));
+        if (auto refusal = mcp::Dispatcher::batch_refusal(batch, protocol_version_.value_or("")))
+            co_await send(error_reply(nullptr, rpc::invalid_request, std::move(*refusal)));
         else if (in_flight_ >= settings_.max_in_flight)
             co_await send(error_reply(nullptr, rpc::internal_error, "Server busy: too many requests in flight"));
         else
@@ -321,29 +310,15 @@ asio::awaitable<void> StdioServer::run_batch(json::array batch, mcp::CallScope s
     Sink sink(*this);
     scope.sink = &sink;
     json::array responses;
-    for (const auto& message : batch) {
-        auto classified = jsonrpc::classify(message);
-        if (auto* invalid = std::get_if<jsonrpc::Invalid>(&classified)) {
-            responses.push_back(error_reply(invalid->id, rpc::invalid_request, "Invalid Request: " + invalid->reason));
-        } else if (auto* notification = std::get_if<jsonrpc::Notification>(&classified)) {
-            dispatcher_->handle_notification(*notification, scope);
-        } else if (auto* call = std::get_if<jsonrpc::Request>(&classified)) {
-            if (call->method == "initialize") {
-                responses.push_back(
-                    error_reply(call->id, rpc::invalid_request, "Invalid Request: initialize must not be part of a batch"));
-            } else {
-                json::object response;
-                try {
-                    response = co_await dispatcher_->handle_request(*call, scope);
-                } catch (const std::exception& e) {
-                    logger()->error("[{}] {} failed: {}", scope.request_id, call->method, e.what());
-                    response = error_reply(call->id, rpc::internal_error, "Internal error");
-                }
-                responses.push_back(std::move(response));
-            }
-        }
+    bool failed = false;
+    try {
+        responses = co_await dispatcher_->handle_batch(batch, scope);
+    } catch (const std::exception& e) {
+        logger()->error("[{}] batch failed: {}", scope.request_id, e.what());
+        failed = true;
     }
-    if (!responses.empty()) co_await send(responses);
+    if (failed) co_await send(error_reply(nullptr, rpc::internal_error, "Internal error"));
+    else if (!responses.empty()) co_await send(responses);
 }
 
 asio::awaitable<bool> StdioServer::send(const json::value& message) {

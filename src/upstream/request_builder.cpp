@@ -8,6 +8,7 @@
 #include <map>
 #include <set>
 
+#include "common/encoding.hpp"
 #include "catalog/text.hpp"
 #include "upstream/serialization.hpp"
 #include "upstream/spec_servers.hpp"
@@ -60,7 +61,7 @@ Expected<std::string> check_method(const json::value* value, std::string_view fi
     if (!value || value->is_null() || (value->is_string() && value->get_string().empty()))
         return make_error(name + " is required: " + std::string(method_choices));
     if (!value->is_string()) return make_error(name + " must be a string: " + std::string(method_choices));
-    auto method = to_upper(value->get_string());
+    auto method = ascii_upper(value->get_string());
     if (std::find(http_methods.begin(), http_methods.end(), method) == http_methods.end())
         return make_error(name + " must be " + std::string(method_choices) + "; '" + shorten(value->get_string()) +
                           "' is not an HTTP method");
@@ -107,7 +108,7 @@ std::map<std::string, PathValue> from_match(const std::map<std::string, std::str
 }
 
 bool is_dot_segment(std::string_view segment) {
-    auto text = to_lower(segment);
+    auto text = ascii_lower(segment);
     for (auto at = text.find("%2e"); at != std::string::npos; at = text.find("%2e")) text.replace(at, 3, ".");
     return text == "." || text == "..";
 }
@@ -197,7 +198,7 @@ struct Draft {
         if (!is_valid_header_value(value))
             return make_error("refused: the value of header '" + shorten(name) + "' contains CR, LF or NUL");
         if (auto problem = header_size_problem(name, value)) return make_error("refused: " + *problem);
-        if (std::find(refused_headers.begin(), refused_headers.end(), to_lower(name)) != refused_headers.end())
+        if (std::find(refused_headers.begin(), refused_headers.end(), ascii_lower(name)) != refused_headers.end())
             return make_error("refused: header '" + name + "' is set by the server itself and cannot be supplied");
         if (iequals(name, "content-type"))
             content_type = value;
@@ -267,14 +268,14 @@ struct Draft {
     Problem unexpected_body(std::string_view field) const {
         if (method == "TRACE")
             return with_operation(*op, "TRACE requests cannot carry a body; leave out '" + std::string(field) + "'");
-        return with_operation(*op, "operation " + to_upper(op->method) + " " + op->path +
+        return with_operation(*op, "operation " + ascii_upper(op->method) + " " + op->path +
                                        " takes no request body; leave out '" + std::string(field) + "'");
     }
 
     Problem set_body(const json::value* value) {
         if (value && !value->is_null() && takes_no_body(*op, method)) return unexpected_body("body");
         if (!value || value->is_null()) {
-            if (body_required(*op)) return with_operation(*op, to_upper(op->method) + " " + op->path + " requires a request body");
+            if (body_required(*op)) return with_operation(*op, ascii_upper(op->method) + " " + op->path + " requires a request body");
             return std::nullopt;
         }
         if (!content_type) {  // the operation's own media type, JSON first
@@ -288,9 +289,9 @@ struct Draft {
             body = json::serialize(*value);  // any JSON value, a bare string or number included
         } else if (const auto* text = value->if_string()) {
             body = std::string(*text);
-        } else if (to_lower(*content_type).starts_with("application/x-www-form-urlencoded") && value->is_object()) {
+        } else if (ascii_lower(*content_type).starts_with("application/x-www-form-urlencoded") && value->is_object()) {
             body = form_urlencode(value->get_object());
-        } else if (to_lower(*content_type).starts_with("multipart/form-data") && value->is_object()) {
+        } else if (ascii_lower(*content_type).starts_with("multipart/form-data") && value->is_object()) {
             auto form = multipart_form(value->get_object());
             if (!form) return form.error();
             body = std::move(form->body);
@@ -375,7 +376,7 @@ std::string header_param_text(bool explode, const json::value& value) {
 
 Error no_operation(const Spec& spec, const std::string& method, const std::string& path) {
     std::string message = "no operation " + method + " " + shorten(path) + " in spec '" + spec.title + "'.";
-    if (auto hint = suggest_operations(spec, to_lower(method), path); !hint.empty()) message += " " + hint;
+    if (auto hint = suggest_operations(spec, ascii_lower(method), path); !hint.empty()) message += " " + hint;
     return make_error(message + "\nUse list-endpoints or search-endpoints to find the right path.");
 }
 
@@ -403,7 +404,7 @@ Expected<BuiltRequest> build_structured(const Spec& spec, const json::object& ar
     }
 
     // A template names the operation directly; a concrete path is matched (literal segments win).
-    const auto lower = to_lower(draft.method);
+    const auto lower = ascii_lower(draft.method);
     draft.op = spec.find_operation(lower, path);
     if (!draft.op && path.find('{') != std::string::npos) return no_operation(spec, draft.method, path);
     if (!draft.op) {
@@ -520,7 +521,7 @@ Expected<BuiltRequest> build_har(const Spec& spec, const json::value& har_value,
     // The server's base path is stripped before matching and kept when building the target.
     const Target* chosen = nullptr;
     std::string rest;
-    const auto lower = to_lower(draft.method);
+    const auto lower = ascii_lower(draft.method);
     for (const auto* candidate : candidates) {
         if (url->path != candidate->prefix && !url->path.starts_with(candidate->prefix + "/")) continue;
         auto remainder = url->path.substr(candidate->prefix.size());
@@ -594,7 +595,7 @@ Expected<BuiltRequest> build_har(const Spec& spec, const json::value& har_value,
                     fields[name->get_string()] = text;
                 }
             }
-            const auto type = to_lower(draft.content_type.value_or(""));
+            const auto type = ascii_lower(draft.content_type.value_or(""));
             if (type.starts_with("multipart/form-data")) {
                 auto form = multipart_form(fields);
                 if (!form) return form.error();

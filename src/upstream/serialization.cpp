@@ -3,6 +3,7 @@
 #include <boost/json/serialize.hpp>
 #include <vector>
 
+#include "common/encoding.hpp"
 #include "upstream/url_encoding.hpp"
 
 namespace mamute::upstream {
@@ -90,7 +91,7 @@ std::string encode_segment(std::string_view decoded) {
 }
 
 bool is_json_media(std::string_view content_type) {
-    auto media = to_lower(content_type.substr(0, content_type.find(';')));
+    auto media = ascii_lower(content_type.substr(0, content_type.find(';')));
     while (!media.empty() && (media.back() == ' ' || media.back() == '\t')) media.pop_back();
     return media == "application/json" || (media.size() > 5 && media.ends_with("+json"));
 }

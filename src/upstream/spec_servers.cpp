@@ -4,6 +4,7 @@
 #include <array>
 #include <boost/json/serialize.hpp>
 
+#include "common/encoding.hpp"
 #include "catalog/text.hpp"
 #include "upstream/request_builder.hpp"
 #include "upstream/url_encoding.hpp"
@@ -153,7 +154,7 @@ std::string suggest_operations(const catalog::Spec& spec, std::string_view metho
     for (const auto other : http_methods) {
         if (other == method) continue;
         if (spec.find_operation(other, path) || spec.match_path(other, path))
-            same_path += (same_path.empty() ? "" : ", ") + to_upper(other);
+            same_path += (same_path.empty() ? "" : ", ") + ascii_upper(other);
     }
     if (!same_path.empty()) return "The path " + catalog::shorten(path) + " exists with: " + same_path + ".";
 
@@ -174,12 +175,12 @@ std::string suggest_operations(const catalog::Spec& spec, std::string_view metho
     std::stable_sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
     std::string out;
     for (std::size_t i = 0; i < std::min<std::size_t>(ranked.size(), 5); ++i)
-        out += "\n  " + to_upper(ranked[i].second->method) + " " + ranked[i].second->path;
+        out += "\n  " + ascii_upper(ranked[i].second->method) + " " + ranked[i].second->path;
     return out.empty() ? out : "Close operations:" + out;
 }
 
 std::string describe_operation(const catalog::Operation& operation) {
-    std::string out = to_upper(operation.method) + " " + operation.path;
+    std::string out = ascii_upper(operation.method) + " " + operation.path;
     if (!operation.summary.empty()) out += " (" + operation.summary + ")";
     out += "\nparameters:";
     if (operation.parameters.empty()) out += " none";

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <charconv>
 
+#include "common/encoding.hpp"
 #include "catalog/text.hpp"
 
 namespace mamute::upstream {
@@ -152,20 +153,6 @@ bool iequals(std::string_view a, std::string_view b) {
     return true;
 }
 
-std::string to_lower(std::string_view text) {
-    std::string out(text);
-    for (auto& c : out)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    return out;
-}
-
-std::string to_upper(std::string_view text) {
-    std::string out(text);
-    for (auto& c : out)
-        if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
-    return out;
-}
-
 std::uint16_t default_port(std::string_view scheme) { return scheme == "https" ? 443 : 80; }
 
 Expected<ParsedUrl> parse_http_url(std::string_view url) {
@@ -180,7 +167,7 @@ Expected<ParsedUrl> parse_http_url(std::string_view url) {
     if (!parsed) return make_error(quoted(url) + " is not a valid absolute URL");
     const auto& u = *parsed;
     ParsedUrl out;
-    out.origin.scheme = to_lower(u.scheme());
+    out.origin.scheme = ascii_lower(u.scheme());
     if (out.origin.scheme != "http" && out.origin.scheme != "https")
         return make_error("refused: scheme '" + out.origin.scheme + "' is not allowed (only http and https)");
     if (u.has_userinfo()) return make_error("refused: URLs with user information (user:password@) are not allowed");
@@ -190,7 +177,7 @@ Expected<ParsedUrl> parse_http_url(std::string_view url) {
             const std::string host(u.encoded_host());
             if (host.find('%') != std::string::npos)
                 return make_error("refused: '" + catalog::shorten(host) + "' is not a valid host name");
-            out.origin.host = to_lower(host);
+            out.origin.host = ascii_lower(host);
             break;
         }
         case boost::urls::host_type::ipv4:

@@ -31,8 +31,6 @@ bool iequals(std::string_view a, std::string_view b);
 std::optional<std::string> header_size_problem(std::string_view name, std::string_view value);
 // The same for every header of a list, then for the list as a whole (max_header_bytes_total).
 std::optional<std::string> headers_size_problem(const HeaderList& headers);
-std::string to_lower(std::string_view text);
-std::string to_upper(std::string_view text);
 
 // An absolute http(s) URL split into what the client needs.
 struct ParsedUrl {
