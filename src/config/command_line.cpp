@@ -131,8 +131,10 @@ Expected<bool> apply_http(HttpConfig& http, const json::object& object, const st
 Expected<bool> apply_upstream(UpstreamConfig& upstream, const json::object& object, const std::string& where,
                               const std::string& base_dir) {
     Reader r(object, where);
-    if (auto known = r.check_unknown({"base_url", "ca_file", "connect_timeout_ms", "total_timeout_ms",
-                                      "max_response_bytes", "max_result_body_bytes"});
+    if (auto known = r.check_unknown({"base_url", "ca_file", "connect_timeout_ms", "tls_timeout_ms", "total_timeout_ms",
+                                      "max_response_bytes", "max_request_body_bytes", "max_result_body_bytes",
+                                      "max_redirects", "pool_max_idle_per_origin", "pool_idle_timeout_ms",
+                                      "credential_headers"});
         !known)
         return known.error();
     std::string base_url;
@@ -141,9 +143,18 @@ Expected<bool> apply_upstream(UpstreamConfig& upstream, const json::object& obje
     MAMUTE_TRY(r.string("ca_file", upstream.ca_file));
     upstream.ca_file = resolve_path(upstream.ca_file, base_dir);
     MAMUTE_TRY(r.millis("connect_timeout_ms", upstream.connect_timeout));
+    MAMUTE_TRY(r.millis("tls_timeout_ms", upstream.tls_timeout));
     MAMUTE_TRY(r.millis("total_timeout_ms", upstream.total_timeout));
     MAMUTE_TRY(r.integer<std::size_t>("max_response_bytes", upstream.max_response_bytes, 1024, 1ULL << 32));
+    MAMUTE_TRY(r.integer<std::size_t>("max_request_body_bytes", upstream.max_request_body_bytes, 1024, 1ULL << 32));
     MAMUTE_TRY(r.integer<std::size_t>("max_result_body_bytes", upstream.max_result_body_bytes, 256, 1ULL << 30));
+    MAMUTE_TRY(r.integer<unsigned>("max_redirects", upstream.max_redirects, 0, 20));
+    MAMUTE_TRY(r.integer<std::size_t>("pool_max_idle_per_origin", upstream.pool_max_idle_per_origin, 0, 1024));
+    MAMUTE_TRY(r.millis("pool_idle_timeout_ms", upstream.pool_idle_timeout));
+    MAMUTE_TRY(r.strings("credential_headers", upstream.credential_headers));
+    for (const auto& name : upstream.credential_headers)
+        if (!upstream::is_valid_header_name(name))
+            return make_error(where + ".credential_headers: '" + name + "' is not a valid header name");
     return true;
 }
 

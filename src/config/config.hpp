@@ -33,8 +33,18 @@ struct UpstreamConfig {
     std::optional<std::string> base_url;
     std::string ca_file;  // extra CA bundle (PEM) trusted besides the system store
     std::chrono::milliseconds connect_timeout{10'000};
-    std::chrono::milliseconds total_timeout{30'000};
+    std::chrono::milliseconds tls_timeout{10'000};  // the TLS handshake, after the TCP connect
+    std::chrono::milliseconds total_timeout{30'000};  // the whole call, redirects included
     std::size_t max_response_bytes = 8 * 1024 * 1024;
+    std::size_t max_request_body_bytes = 8 * 1024 * 1024;  // after encoding (base64 decoded, multipart built)
+    // Same-origin redirects followed per call; a redirect to another origin is never followed.
+    unsigned max_redirects = 5;
+    // Idle keep-alive connections kept per origin (0: a new connection per call), and for how long.
+    std::size_t pool_max_idle_per_origin = 8;
+    std::chrono::milliseconds pool_idle_timeout{30'000};
+    // Headers of the MCP request forwarded to the API as credentials: only to the spec's servers,
+    // never logged, redacted wherever echoed.
+    std::vector<std::string> credential_headers = {"X-API-Key", "Authorization"};
     // Bodies longer than this are cut in tool results (the agent is told how much was cut).
     std::size_t max_result_body_bytes = 64 * 1024;
 };

@@ -56,8 +56,7 @@ CallScope scope_for(const IncomingHttp& request, std::string session, std::strin
     scope.protocol_version = std::move(protocol_version);
     scope.request_id = request.request_id;
     scope.sink = sink;
-    if (request.api_key) scope.credentials.emplace_back("X-API-Key", *request.api_key);
-    if (request.authorization) scope.credentials.emplace_back("Authorization", *request.authorization);
+    scope.credentials = request.credentials;
     return scope;
 }
 

@@ -45,7 +45,7 @@ std::string new_request_id() {
     return hex_encode(std::string_view(reinterpret_cast<const char*>(bytes), sizeof bytes));
 }
 
-mcp::IncomingHttp to_incoming(http::request<http::string_body>& request) {
+mcp::IncomingHttp to_incoming(http::request<http::string_body>& request, const std::vector<std::string>& credential_headers) {
     mcp::IncomingHttp in;
     in.method = std::string(request.method_string());
     in.target = std::string(request.target());
@@ -57,8 +57,8 @@ mcp::IncomingHttp to_incoming(http::request<http::string_body>& request) {
     in.protocol_version = header(request, "MCP-Protocol-Version");
     in.mcp_method = header(request, "Mcp-Method");
     in.mcp_name = header(request, "Mcp-Name");
-    in.api_key = header(request, "X-API-Key");
-    in.authorization = header(request, "Authorization");
+    for (const auto& name : credential_headers)
+        if (auto value = header(request, name)) in.credentials.emplace_back(name, std::move(*value));
     in.access_control_request_method = header(request, "Access-Control-Request-Method");
     in.access_control_request_headers = header(request, "Access-Control-Request-Headers");
     const auto given_id = header(request, "X-Request-Id");
@@ -210,7 +210,7 @@ asio::awaitable<void> serve_connection(asio::ip::tcp::socket socket, std::shared
         const auto started = std::chrono::steady_clock::now();
         const bool keep_alive = request.keep_alive();
         const unsigned version = request.version();
-        auto incoming = to_incoming(request);
+        auto incoming = to_incoming(request, settings->credential_headers);
         const std::string request_id = incoming.request_id;
         const std::string method = incoming.method;
         const std::string target = incoming.target.substr(0, incoming.target.find('?'));

@@ -13,6 +13,7 @@ namespace mamute::transport {
 struct ConnectionSettings {
     config::HttpConfig http;
     std::chrono::milliseconds keepalive_interval;
+    std::vector<std::string> credential_headers;  // forwarded to the API by execute-request
 };
 
 boost::asio::awaitable<void> serve_connection(boost::asio::ip::tcp::socket socket,

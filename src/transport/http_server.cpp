@@ -17,7 +17,7 @@ constexpr auto accept_backoff = std::chrono::milliseconds(100);
 
 HttpServer::HttpServer(asio::io_context& io, const config::Config& config, std::shared_ptr<const mcp::Server> mcp)
     : io_(io),
-      settings_(std::make_shared<const ConnectionSettings>(ConnectionSettings{config.http, config.mcp.keepalive_interval})),
+      settings_(std::make_shared<const ConnectionSettings>(ConnectionSettings{config.http, config.mcp.keepalive_interval, config.upstream.credential_headers})),
       mcp_(std::move(mcp)),
       strand_(asio::make_strand(io)),
       acceptor_(strand_),
