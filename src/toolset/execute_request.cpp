@@ -90,6 +90,7 @@ std::string_view kind_name(upstream::FailureKind kind) {
         case upstream::FailureKind::too_large: return "too_large";
         case upstream::FailureKind::protocol: return "protocol";
         case upstream::FailureKind::refused: return "refused";
+        case upstream::FailureKind::redirect: return "redirect";
     }
     return "unknown";
 }
@@ -125,6 +126,14 @@ json::object execute_request_definition() {
         {"query", json::object{{"type", "object"},
                                {"description", "Query parameters: name -> value (arrays for repeated values)"}}},
         {"headers", json::object{{"type", "object"}, {"description", "Extra request headers: name -> value"}}},
+        {"cookies", json::object{{"type", "object"},
+                                 {"description", "Cookie parameters: name -> value (sent in one Cookie header, "
+                                                 "serialised per the parameter's style)"}}},
+        {"server", json::object{{"type", "object"},
+                                {"description", "Which of the spec's servers to call and its variables: "
+                                                "{\"url\": \"https://{region}.api.example.com\", \"variables\": "
+                                                "{\"region\": \"eu\"}} (both optional; default: the operation's "
+                                                "first server with default variables; see get-server-variables)"}}},
         // Any JSON value; the type list is spelled out because strict schema checkers warn about a missing type.
         {"body", json::object{{"type", json::array{"object", "array", "string", "number", "integer", "boolean", "null"}},
                               {"description", "Request body: any JSON value (sent as application/json unless contentType "

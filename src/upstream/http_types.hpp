@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -39,9 +40,14 @@ struct Response {
     HeaderList headers;
     std::string body;
     std::chrono::microseconds elapsed{0};
+    // Same-origin redirects the client followed, in order: "301 -> /new/target".
+    std::vector<std::string> followed_redirects;
+    // A redirect the client did not follow (another origin, or the limit reached): its Location, as sent.
+    // The response above is then that 3xx response itself.
+    std::optional<std::string> redirect_not_followed;
 };
 
-enum class FailureKind { resolve, connect, tls, timeout, send, receive, too_large, protocol, refused };
+enum class FailureKind { resolve, connect, tls, timeout, send, receive, too_large, protocol, refused, redirect };
 
 struct Failure {
     FailureKind kind;
