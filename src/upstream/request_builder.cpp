@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/url/parse_query.hpp>
 #include <functional>
@@ -13,6 +14,7 @@
 #include "upstream/serialization.hpp"
 #include "upstream/spec_servers.hpp"
 #include "upstream/url_encoding.hpp"
+#include "upstream/value_check.hpp"
 
 namespace mamute::upstream {
 
@@ -52,8 +54,8 @@ const Parameter* find_param(const Operation& op, std::string_view in, std::strin
 
 constexpr std::string_view method_choices = "one of GET, PUT, POST, DELETE, OPTIONS, HEAD, PATCH, TRACE";
 // The structured fields; harRequest stands for all of them.
-constexpr std::array<std::string_view, 7> structured_fields = {"method", "path",    "pathParams", "query",
-                                                               "headers", "body", "contentType"};
+constexpr std::array<std::string_view, 9> structured_fields = {
+    "method", "path", "pathParams", "query", "headers", "cookies", "body", "contentType", "server"};
 
 // `field` is how the agent wrote it: 'method' or 'harRequest.method'.
 Expected<std::string> check_method(const json::value* value, std::string_view field) {
@@ -72,6 +74,43 @@ const json::object* body_content(const Operation& op) {
     const auto* body = op.request_body.if_object();
     const auto* content = body ? body->if_contains("content") : nullptr;
     return content ? content->if_object() : nullptr;
+}
+
+std::string media_type_of(std::string_view content_type) {
+    return ascii_lower(trim_whitespace(content_type.substr(0, content_type.find(';'))));
+}
+
+// The operation's media type entry a Content-Type falls under: exact first, then "image/*", then "*/*".
+const json::value* media_entry(const Operation& op, std::string_view content_type) {
+    const auto* content = body_content(op);
+    if (!content) return nullptr;
+    const auto media = media_type_of(content_type);
+    const json::value* wildcard = nullptr;
+    for (const auto& [key, entry] : *content) {
+        const auto declared = media_type_of(key);
+        if (declared == media) return &entry;
+        if (declared == "*/*" || (declared.ends_with("/*") && media.starts_with(declared.substr(0, declared.size() - 1))))
+            wildcard = wildcard ? wildcard : &entry;
+    }
+    return wildcard;
+}
+
+std::string media_types(const Operation& op) {
+    std::string out;
+    if (const auto* content = body_content(op))
+        for (const auto& [key, entry] : *content) out += (out.empty() ? "" : ", ") + std::string(key);
+    return out;
+}
+
+bool is_form_media(std::string_view content_type) {
+    const auto media = media_type_of(content_type);
+    return media == "application/x-www-form-urlencoded" || media == "multipart/form-data";
+}
+
+bool is_text_media(std::string_view content_type) {
+    const auto media = media_type_of(content_type);
+    return media.starts_with("text/") || media.ends_with("+xml") || media == "application/xml" ||
+           media == "application/x-ndjson" || media == "application/yaml" || media == "application/graphql";
 }
 
 // RFC 9110 gives these no defined body semantics (TRACE must not have one); when the operation declares
@@ -121,8 +160,13 @@ struct Draft {
     std::vector<std::string> query;                           // encoded name=value items
     std::set<std::string> query_names;                        // decoded names given
     HeaderList headers;                                       // validated agent headers
+    std::vector<std::string> cookies;                         // encoded name=value pairs of cookie parameters
+    std::set<std::string> cookie_names;
     std::optional<std::string> content_type;                  // declared by the agent
     std::optional<std::string> body;
+    // What the agent gave, for the schema checks in finish(): parameter values and the body.
+    std::vector<std::pair<const Parameter*, json::value>> given_values;
+    std::optional<json::value> body_value;
 
     Problem add_query_name(const std::string& name) {
         auto base = name;
@@ -160,36 +204,31 @@ struct Draft {
         if (value.is_null()) return std::nullopt;
         if (auto problem = add_query_name(name)) return problem;
         const auto* p = find_param(*op, "query", name);
-        const std::string style = p->style.empty() ? "form" : p->style;
+        if (!p) return std::nullopt;  // a deepObject member written out (filter[status]): sent as given
+        given_values.emplace_back(p, value);
         const bool explode = p->style.empty() ? true : p->explode;
-        const auto key = percent_encode(name);
-        const std::string separator = style == "spaceDelimited" ? "%20" : style == "pipeDelimited" ? "%7C" : ",";
-        if (auto text = scalar_to_string(value)) {
-            add_pair(key, percent_encode(*text));
-        } else if (const auto* array = value.if_array()) {
-            if (style == "form" && explode) {
-                for (const auto& item : *array) add_pair(key, percent_encode(item_text(item)));
-            } else {
-                std::string joined;
-                for (const auto& item : *array) joined += (joined.empty() ? "" : separator) + percent_encode(item_text(item));
-                add_pair(key, joined);
-            }
-        } else {
-            const auto& object = value.get_object();
-            if (style == "deepObject") {
-                for (const auto& [field, item] : object)
-                    add_pair(key + "%5B" + percent_encode(field) + "%5D", percent_encode(item_text(item)));
-            } else if (style == "form" && explode) {
-                for (const auto& [field, item] : object) add_pair(percent_encode(field), percent_encode(item_text(item)));
-            } else {
-                // form: R,100,G,200; spaceDelimited: R%20100%20G%20200; pipeDelimited: R%7C100%7CG%7C200
-                std::string joined;
-                for (const auto& [field, item] : object)
-                    joined += (joined.empty() ? "" : separator) + percent_encode(field) + separator +
-                              percent_encode(item_text(item));
-                add_pair(key, joined);
-            }
+        for (const auto& [key, text] : styled_pairs(name, p->style, explode, p->allow_reserved, value)) add_pair(key, text);
+        return std::nullopt;
+    }
+
+    // Cookie parameters, and cookies of an apiKey security scheme (in: cookie): one Cookie header.
+    Problem add_cookie_value(const Spec& spec, const std::string& name, const json::value& value) {
+        const auto* p = find_param(*op, "cookie", name);
+        bool scheme_cookie = false;
+        for (const auto& [scheme_name, scheme] : spec.security_schemes) {
+            const auto* object = scheme.if_object();
+            const auto* in = object ? object->if_contains("in") : nullptr;
+            const auto* key = object ? object->if_contains("name") : nullptr;
+            scheme_cookie = scheme_cookie || (in && key && in->is_string() && key->is_string() && in->get_string() == "cookie" &&
+                                              key->get_string() == name);
         }
+        if (!p && !scheme_cookie)
+            return with_operation(*op, "unknown cookie '" + shorten(name) + "'; known cookie parameters: " + param_names(*op, "cookie"));
+        if (!is_valid_header_name(name)) return make_error("refused: '" + shorten(name) + "' is not a valid cookie name");
+        if (value.is_null()) return std::nullopt;
+        if (p) given_values.emplace_back(p, value);
+        cookie_names.insert(name);
+        cookies.push_back(serialize_cookie(name, p ? p->explode : true, value));
         return std::nullopt;
     }
 
@@ -209,6 +248,8 @@ struct Draft {
 
     Problem set_path_value(const std::string& name, const json::value& value) {
         if (value.is_null()) return std::nullopt;
+        if (value.is_structured() && !find_param(*op, "path", name))
+            return with_operation(*op, "path parameter '" + name + "' must be a string or number");
         auto [it, inserted] = path_values.emplace(name, PathValue{value, false});
         if (!inserted && item_text(it->second.value) != item_text(value))
             return with_operation(*op, "path parameter '" + name + "' is '" + shorten(item_text(it->second.value)) +
@@ -220,7 +261,8 @@ struct Draft {
     Expected<std::string> fill_path() const {
         std::string out;
         std::vector<std::pair<std::size_t, std::string>> filled;  // where each parameter's text starts
-        const auto& tpl = op->path;
+        // "/cookies#formExploded": a '#' suffix only tells operations on one path apart; it is never sent.
+        const auto tpl = op->path.substr(0, op->path.find('#'));
         std::size_t i = 0;
         while (i < tpl.size()) {
             const auto open = tpl.find('{', i);
@@ -272,38 +314,99 @@ struct Draft {
                                        " takes no request body; leave out '" + std::string(field) + "'");
     }
 
+    // The media type a body is sent as: the agent's, which the operation must take, else the operation's own
+    // (JSON first; for {"base64": ...} a binary one).
+    Problem choose_content_type(const json::value& value) {
+        const auto* content = body_content(*op);
+        if (content_type) {
+            if (content && !content->empty() && !media_entry(*op, *content_type))
+                return with_operation(*op, "contentType '" + shorten(*content_type) + "' is not one that " +
+                                               ascii_upper(op->method) + " " + op->path + " takes: " + media_types(*op));
+            return std::nullopt;
+        }
+        content_type = "application/json";
+        if (!content || content->empty()) return std::nullopt;
+        const bool binary = base64_field(value).has_value();
+        const json::object::value_type* chosen = nullptr;
+        for (const auto& entry : *content) {
+            const bool json_media = is_json_media(entry.key()), form = is_form_media(entry.key());
+            if (binary ? (!json_media && !form && !is_text_media(entry.key())) : json_media) {
+                chosen = &entry;
+                break;
+            }
+        }
+        content_type = std::string(chosen ? chosen->key() : content->begin()->key());
+        if (content_type->find('*') != std::string::npos)  // "*/*" or "image/*" names no type to send
+            content_type = binary ? "application/octet-stream" : media_type_of(*content_type) == "*/*" ? "application/json" : "application/octet-stream";
+        return std::nullopt;
+    }
+
     Problem set_body(const json::value* value) {
         if (value && !value->is_null() && takes_no_body(*op, method)) return unexpected_body("body");
         if (!value || value->is_null()) {
             if (body_required(*op)) return with_operation(*op, ascii_upper(op->method) + " " + op->path + " requires a request body");
             return std::nullopt;
         }
-        if (!content_type) {  // the operation's own media type, JSON first
-            const auto* content = body_content(*op);
-            content_type = "application/json";
-            if (content && !content->empty() &&
-                std::none_of(content->begin(), content->end(), [](const auto& e) { return is_json_media(e.key()); }))
-                content_type = std::string(content->begin()->key());
-        }
+        if (auto problem = choose_content_type(*value)) return problem;
+        const auto* media = media_entry(*op, *content_type);
+        const auto lower = media_type_of(*content_type);
         if (is_json_media(*content_type)) {
             body = json::serialize(*value);  // any JSON value, a bare string or number included
+            body_value = *value;
+        } else if (auto decoded = base64_field(*value)) {
+            if (!*decoded) return with_operation(*op, "body." + decoded->error().message);
+            body = std::move(**decoded);
         } else if (const auto* text = value->if_string()) {
             body = std::string(*text);
-        } else if (ascii_lower(*content_type).starts_with("application/x-www-form-urlencoded") && value->is_object()) {
-            body = form_urlencode(value->get_object());
-        } else if (ascii_lower(*content_type).starts_with("multipart/form-data") && value->is_object()) {
-            auto form = multipart_form(value->get_object());
+        } else if (lower == "application/x-www-form-urlencoded" && value->is_object()) {
+            body = form_urlencode(value->get_object(), media ? field_encodings(*media) : FieldEncodings{});
+            body_value = *value;
+        } else if (lower == "multipart/form-data" && value->is_object()) {
+            auto form = multipart_form(value->get_object(), media ? field_encodings(*media) : FieldEncodings{});
             if (!form) return form.error();
             body = std::move(form->body);
             content_type = std::move(form->content_type);
+            body_value = *value;
         } else if (auto scalar = scalar_to_string(*value)) {
             body = *scalar;
         } else {
             return with_operation(*op, "a body sent as '" + shorten(*content_type) +
-                                           "' must be a string (send the exact text), or an object for "
-                                           "application/x-www-form-urlencoded and multipart/form-data");
+                                           "' must be a string (send the exact text), {\"base64\": \"...\"} for binary data, "
+                                           "or an object for application/x-www-form-urlencoded and multipart/form-data");
         }
         return std::nullopt;
+    }
+
+    // Every value the agent gave, checked against its schema; all problems are reported at once.
+    Problem check_values() const {
+        std::vector<std::string> problems;
+        auto add = [&](std::vector<std::string> found) {
+            for (auto& problem : found) problems.push_back(std::move(problem));
+        };
+        for (const auto& [name, given] : path_values)
+            if (const auto* p = find_param(*op, "path", name))
+                add(check_value(p->schema, given.value, "path parameter '" + name + "'", ValueMode::parameter));
+        for (const auto& [p, value] : given_values)
+            add(check_value(p->schema, value, p->in + " parameter '" + p->name + "'", ValueMode::parameter));
+        if (body_value && content_type) {
+            const auto* media = media_entry(*op, *content_type);
+            const auto* media_object = media ? media->if_object() : nullptr;
+            const auto* schema = media_object ? media_object->if_contains("schema") : nullptr;
+            if (schema) {
+                const bool as_json = is_json_media(*content_type);
+                auto found = check_value(*schema, *body_value, "body", as_json ? ValueMode::body : ValueMode::parameter);
+                if (as_json && !found.empty() && body_value->is_string()) {
+                    json::error_code ec;
+                    if (auto parsed = json::parse(body_value->get_string(), ec); !ec && parsed.is_structured())
+                        found.front() += " (give the JSON value itself as body, not a string holding it)";
+                }
+                add(std::move(found));
+            }
+        }
+        if (problems.empty()) return std::nullopt;
+        std::string message = "invalid arguments, nothing was sent:";
+        for (const auto& problem : problems) message += "\n- " + problem;
+        return with_operation(*op, message);
     }
 
     Problem check_required(const HeaderList& credentials) const {
@@ -319,6 +422,8 @@ struct Draft {
                 if (!has(headers) && !has(credentials))
                     return with_operation(*op, "missing required header '" + p.name + "'");
             }
+            if (p.in == "cookie" && !cookie_names.count(p.name))
+                return with_operation(*op, "missing required cookie '" + p.name + "' (give it in 'cookies')");
         }
         return std::nullopt;
     }
@@ -326,6 +431,16 @@ struct Draft {
     // Agent headers first, minus any that a forwarded credential replaces; then the credentials.
     Expected<BuiltRequest> finish(const Target& target, const HeaderList& credentials) {
         if (auto problem = check_required(credentials)) return *problem;
+        if (auto problem = check_values()) return *problem;
+        if (!cookies.empty()) {  // joins a Cookie header the agent may also have sent
+            std::string joined;
+            for (const auto& pair : cookies) joined += (joined.empty() ? "" : "; ") + pair;
+            auto existing = std::find_if(headers.begin(), headers.end(), [](const auto& h) { return iequals(h.first, "cookie"); });
+            if (existing != headers.end())
+                existing->second += "; " + joined;
+            else
+                headers.emplace_back("Cookie", joined);
+        }
         auto path = fill_path();
         if (!path) return path.error();
         BuiltRequest built;
@@ -396,7 +511,9 @@ Expected<BuiltRequest> build_structured(const Spec& spec, const json::object& ar
     if (path.starts_with("http://") || path.starts_with("https://"))
         return make_error("'path' is relative to the API server (e.g. /cdn/resource); for an absolute URL use 'harRequest'");
     if (path.front() != '/') path.insert(0, "/");
-    if (path.find('#') != std::string::npos) return make_error("'path' must not contain a fragment ('#')");
+    // A '#' may only appear where the spec itself writes one (ReadMe's "/cookies#formExploded" idiom).
+    if (path.find('#') != std::string::npos && !spec.find_operation(ascii_lower(draft.method), path))
+        return make_error("'path' must not contain a fragment ('#') unless the spec's own path has one");
     std::string raw_query;
     if (const auto question = path.find('?'); question != std::string::npos) {
         raw_query = path.substr(question + 1);
@@ -455,7 +572,13 @@ Expected<BuiltRequest> build_structured(const Spec& spec, const json::object& ar
                                   "' must be a string, number or boolean (an array or object only for a declared header "
                                   "parameter)");
             if (auto problem = draft.add_header(std::string(name), *text)) return *problem;
+            if (const auto* p = find_param(op, "header", name)) draft.given_values.emplace_back(p, value);
         }
+    }
+    if (const auto* cookies = args.if_contains("cookies"); cookies && !cookies->is_null()) {
+        if (!cookies->is_object()) return with_operation(op, "'cookies' must be an object of name -> value");
+        for (const auto& [name, value] : cookies->get_object())
+            if (auto problem = draft.add_cookie_value(spec, std::string(name), value)) return *problem;
     }
     if (const auto* type = args.if_contains("contentType"); type && !type->is_null()) {
         if (!type->is_string() || !is_valid_header_value(type->get_string()))
@@ -463,7 +586,8 @@ Expected<BuiltRequest> build_structured(const Spec& spec, const json::object& ar
         draft.content_type = std::string(type->get_string());
     }
     if (auto problem = draft.set_body(args.if_contains("body"))) return *problem;
-    auto target = operation_target(spec, op, base_url);
+    const auto* server = args.if_contains("server");
+    auto target = chosen_server_target(spec, op, server ? *server : json::value(), base_url);
     if (!target) return target.error();
     return draft.finish(*target, credentials);
 }
@@ -540,6 +664,8 @@ Expected<BuiltRequest> build_har(const Spec& spec, const json::value& har_value,
     if (auto problem = for_each_pair(har->if_contains("queryString"), "queryString",
                                      [&](const std::string& name, const std::string& value) -> Problem {
                                          if (auto p = draft.add_query_name(name)) return p;
+                                         if (const auto* p = find_param(*draft.op, "query", name))
+                                             draft.given_values.emplace_back(p, json::string(value));
                                          draft.add_pair(percent_encode(name), percent_encode(value));
                                          return std::nullopt;
                                      }))
@@ -575,9 +701,22 @@ Expected<BuiltRequest> build_har(const Spec& spec, const json::value& har_value,
             if (!is_valid_header_value(mime->get_string())) return make_error("refused: postData.mimeType contains CR, LF or NUL");
             draft.content_type = std::string(mime->get_string());
         }
+        if (draft.content_type && body_content(*draft.op) && !body_content(*draft.op)->empty() &&
+            !media_entry(*draft.op, *draft.content_type))
+            return with_operation(*draft.op, "harRequest.postData.mimeType '" + shorten(*draft.content_type) +
+                                                 "' is not one that " + ascii_upper(draft.op->method) + " " + draft.op->path +
+                                                 " takes: " + media_types(*draft.op));
         if (const auto* text = post_object->if_contains("text"); text && text->is_string()) {
             draft.body = std::string(text->get_string());  // already the exact body: sent as-is
             if (!draft.content_type) draft.content_type = "application/octet-stream";
+            if (is_json_media(*draft.content_type) && !draft.body->empty()) {
+                json::error_code ec;
+                auto parsed = json::parse(*draft.body, ec);
+                if (ec)
+                    return with_operation(*draft.op, "harRequest.postData.text is not valid JSON (" + ec.message() +
+                                                         "), but its mimeType is " + shorten(*draft.content_type));
+                draft.body_value = std::move(parsed);
+            }
         } else if (const auto* params = post_object->if_contains("params"); params && params->is_array()) {
             // HAR form fields: {name, value} or, in multipart, {name, fileName, contentType, value}.
             json::object fields;
@@ -596,6 +735,7 @@ Expected<BuiltRequest> build_har(const Spec& spec, const json::value& har_value,
                 }
             }
             const auto type = ascii_lower(draft.content_type.value_or(""));
+            draft.body_value = fields;
             if (type.starts_with("multipart/form-data")) {
                 auto form = multipart_form(fields);
                 if (!form) return form.error();

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <array>
 #include <boost/json/serialize.hpp>
+#include <cctype>
+#include <map>
 
 #include "common/encoding.hpp"
 #include "catalog/text.hpp"
@@ -128,6 +130,100 @@ Expected<Target> operation_target(const catalog::Spec& spec, const catalog::Oper
     return make_error("spec '" + spec.title + "' has no absolute http(s) server URL" +
                       (tried.empty() ? std::string() : " (servers: " + tried + ")") +
                       "; start mamute-mcp with a base URL for it");
+}
+
+namespace {
+
+std::string server_list(const std::vector<catalog::Server>& servers) {
+    std::string out;
+    for (const auto& server : servers) out += (out.empty() ? "" : ", ") + server.url;
+    return out.empty() ? "none" : out;
+}
+
+// Where the origin of a server URL template ends: variables before it decide the host.
+std::size_t origin_end(const std::string& url) {
+    const auto scheme = url.find("://");
+    const auto from = scheme == std::string::npos ? 0 : scheme + 3;
+    return std::min(url.find('/', from), url.size());
+}
+
+bool path_value_allowed(std::string_view value) {
+    if (value.empty()) return true;
+    for (char c : value)
+        if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_' || c == '~' || c == '/'))
+            return false;
+    for (const auto& segment : split_segments(value))
+        if (segment == "." || segment == "..") return false;
+    return value.find("//") == std::string_view::npos;
+}
+
+}  // namespace
+
+Expected<Target> chosen_server_target(const catalog::Spec& spec, const catalog::Operation& operation,
+                                      const json::value& server_arg, const std::optional<std::string>& base_url) {
+    if (server_arg.is_null() || base_url) return operation_target(spec, operation, base_url);
+    const auto* arg = server_arg.if_object();
+    if (!arg) return make_error("'server' must be an object {url?, variables?} (see get-server-variables)");
+    for (const auto& [key, value] : *arg)
+        if (key != "url" && key != "variables")
+            return make_error("'server' takes 'url' and 'variables'; '" + catalog::shorten(key) + "' is unknown");
+    const auto& servers = operation.servers.empty() ? spec.servers : operation.servers;
+    if (servers.empty()) return operation_target(spec, operation, base_url);
+    const catalog::Server* server = &servers.front();
+    if (const auto* url = arg->if_contains("url"); url && !url->is_null()) {
+        if (!url->is_string()) return make_error("'server.url' must be a string: one of " + server_list(servers));
+        auto trimmed = [](std::string_view text) { return text.ends_with("/") ? text.substr(0, text.size() - 1) : text; };
+        auto found = std::find_if(servers.begin(), servers.end(), [&](const catalog::Server& candidate) {
+            return trimmed(candidate.url) == trimmed(url->get_string());
+        });
+        if (found == servers.end())
+            return make_error("'server.url' " + catalog::shorten(url->get_string()) + " is not a server of " +
+                              ascii_upper(operation.method) + " " + operation.path + "; its servers: " + server_list(servers));
+        server = &*found;
+    }
+    std::map<std::string, std::string> given;
+    if (const auto* variables = arg->if_contains("variables"); variables && !variables->is_null()) {
+        if (!variables->is_object()) return make_error("'server.variables' must be an object of name -> value");
+        const auto host_part = server->url.substr(0, origin_end(server->url));
+        for (const auto& [name, value] : variables->get_object()) {
+            auto found = std::find_if(server->variables.begin(), server->variables.end(),
+                                      [&](const auto& variable) { return variable.name == name; });
+            if (found == server->variables.end()) {
+                std::string names;
+                for (const auto& variable : server->variables) names += (names.empty() ? "" : ", ") + variable.name;
+                return make_error("server " + server->url + " has no variable '" + catalog::shorten(name) +
+                                  "'; its variables: " + (names.empty() ? "none" : names));
+            }
+            auto text = scalar_to_string(value);
+            if (!text) return make_error("server variable '" + found->name + "' must be a string");
+            const bool listed = *text == found->default_value ||
+                                std::find(found->enum_values.begin(), found->enum_values.end(), *text) != found->enum_values.end();
+            std::string choices = found->default_value;
+            for (const auto& option : found->enum_values)
+                if (option != found->default_value) choices += ", " + option;
+            if (!found->enum_values.empty() && !listed)
+                return make_error("server variable '" + found->name + "' must be one of: " + choices + "; got '" +
+                                  catalog::shorten(*text) + "'");
+            if (!listed && host_part.find("{" + found->name + "}") != std::string::npos)
+                return make_error("refused: server variable '" + found->name + "' is part of the host, so only the value " +
+                                  "the spec gives (" + choices + ") is allowed; got '" + catalog::shorten(*text) + "'");
+            if (!listed && !path_value_allowed(*text))
+                return make_error("refused: server variable '" + found->name + "' may only hold letters, digits, '-', '.', " +
+                                  "'_', '~' and '/' (no '.' or '..' segments); got '" + catalog::shorten(*text) + "'");
+            given[found->name] = *text;
+        }
+    }
+    const auto url = fill_variables(server->url, [&](const std::string& name) -> std::optional<std::string> {
+        if (auto found = given.find(name); found != given.end()) return found->second;
+        for (const auto& variable : server->variables)
+            if (variable.name == name) return variable.default_value;
+        return std::nullopt;
+    });
+    auto target = parse_target(url);
+    if (!target)
+        return make_error("server " + catalog::shorten(url) + " cannot be called: " + target.error().message +
+                          (url.find("://") == std::string::npos ? " (a relative server URL needs mamute-mcp's base URL)" : ""));
+    return target;
 }
 
 std::vector<Target> allowed_targets(const catalog::Spec& spec, const std::optional<std::string>& base_url) {

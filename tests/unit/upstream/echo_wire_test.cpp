@@ -269,7 +269,7 @@ TEST_CASE("echo: JSON, form and multipart bodies byte for byte", "[echo][upstrea
         const auto wire = round_trip(spec, R"({"method": "POST", "path": "/json", "body": "x", "headers": {"X-Trace": "t 1"}})");
         CHECK(wire.raw == "POST /json HTTP/1.1\r\nHost: 127.0.0.1:" + wire.port +
                               "\r\nUser-Agent: mamute-mcp/" MAMUTE_VERSION
-                              "\r\nX-Trace: t 1\r\nContent-Type: application/json\r\nConnection: close\r\n"
+                              "\r\nX-Trace: t 1\r\nContent-Type: application/json\r\n"
                               "Content-Length: 3\r\n\r\n\"x\"");
     }
     SECTION("a JSON number body is a JSON number") {
@@ -298,7 +298,9 @@ TEST_CASE("echo: JSON, form and multipart bodies byte for byte", "[echo][upstrea
               "--mamute-form-boundary\r\n"
               "Content-Disposition: form-data; name=\"primitive\"\r\n\r\nblue\r\n"
               "--mamute-form-boundary\r\n"
-              "Content-Disposition: form-data; name=\"array\"\r\nContent-Type: application/json\r\n\r\n[\"blue\",\"black\"]\r\n"
+              "Content-Disposition: form-data; name=\"array\"\r\n\r\nblue\r\n"
+              "--mamute-form-boundary\r\n"
+              "Content-Disposition: form-data; name=\"array\"\r\n\r\nblack\r\n"
               "--mamute-form-boundary\r\n"
               "Content-Disposition: form-data; name=\"file\"; filename=\"a %22b%22.txt\"\r\nContent-Type: text/plain\r\n\r\n"
               "line 1\r\nline 2\r\n"
@@ -328,8 +330,9 @@ TEST_CASE("echo: multipart body of parameters-style.json form-data operation", "
     CHECK(wire.header("Content-Type") == "multipart/form-data; boundary=mamute-form-boundary");
     CHECK(wire.body ==
           "--mamute-form-boundary\r\nContent-Disposition: form-data; name=\"primitive\"\r\n\r\nblue\r\n"
-          "--mamute-form-boundary\r\nContent-Disposition: form-data; name=\"array\"\r\nContent-Type: application/json\r\n\r\n"
-          "[\"blue\",\"black\",\"brown\"]\r\n"
+          "--mamute-form-boundary\r\nContent-Disposition: form-data; name=\"array\"\r\n\r\nblue\r\n"
+          "--mamute-form-boundary\r\nContent-Disposition: form-data; name=\"array\"\r\n\r\nblack\r\n"
+          "--mamute-form-boundary\r\nContent-Disposition: form-data; name=\"array\"\r\n\r\nbrown\r\n"
           "--mamute-form-boundary\r\nContent-Disposition: form-data; name=\"object\"\r\nContent-Type: application/json\r\n\r\n"
           "{\"R\":100,\"G\":200,\"B\":150}\r\n"
           "--mamute-form-boundary--\r\n");
@@ -355,4 +358,85 @@ TEST_CASE("echo: array and object header values only for declared header paramet
     auto split = build(R"({"X-Tags": ["a\r\nX-Evil: 1"]})");
     REQUIRE_FALSE(split);
     CHECK(split.error().message == "refused: the value of header 'X-Tags' contains CR, LF or NUL");
+}
+
+TEST_CASE("echo: cookie parameters of parameters-style.json, form style exploded and not", "[echo][upstream]") {
+    auto spec = parameters_style_spec();
+    if (!spec) {
+        WARN("tests/node_modules/@readme/oas-examples is absent: run npm ci in tests/");
+        return;
+    }
+    const std::string values = std::string(R"("cookies": {)") + three_values + "}";
+    const std::string exploded = "primitive=blue; array=blue; array=black; array=brown; R=100; G=200; B=150";
+    for (const auto& [path, cookie] : std::vector<std::pair<std::string, std::string>>{
+             {"/cookies", exploded},
+             {"/cookies#formExploded", exploded},
+             {"/cookies#formNonExploded", "primitive=blue; array=blue,black,brown; object=R,100,G,200,B,150"}}) {
+        INFO(path);
+        for (const bool https : {false, true}) {
+            const auto wire = round_trip(*spec, R"({"method": "GET", "path": ")" + path + R"(", )" + values + "}", https);
+            CHECK(wire.request_line == "GET /cookies HTTP/1.1");  // the '#' suffix only names the operation
+            CHECK(wire.header("Cookie") == cookie);
+        }
+    }
+}
+
+TEST_CASE("echo: multipart fields of parameters-style.json follow their encoding's style", "[echo][upstream]") {
+    auto spec = parameters_style_spec();
+    if (!spec) {
+        WARN("tests/node_modules/@readme/oas-examples is absent: run npm ci in tests/");
+        return;
+    }
+    auto part = [](const std::string& name, const std::string& content) {
+        return "--mamute-form-boundary\r\nContent-Disposition: form-data; name=\"" + name + "\"\r\n\r\n" + content + "\r\n";
+    };
+    const std::string end = "--mamute-form-boundary--\r\n";
+    struct Row {
+        const char* method;
+        const char* path;
+        std::string body;
+    };
+    const Row rows[] = {
+        {"POST", "/anything/form-data/form",
+         part("primitive", "blue") + part("array", "blue,black,brown") + part("object", "R,100,G,200,B,150") + end},
+        {"PUT", "/anything/form-data/form",
+         part("primitive", "blue") + part("array", "blue") + part("array", "black") + part("array", "brown") +
+             part("R", "100") + part("G", "200") + part("B", "150") + end},
+        {"POST", "/anything/form-data/spaceDelimited",
+         part("primitive", "blue") + part("array", "blue black brown") + part("object", "R 100 G 200 B 150") + end},
+        {"POST", "/anything/form-data/pipeDelimited",
+         part("primitive", "blue") + part("array", "blue|black|brown") + part("object", "R|100|G|200|B|150") + end},
+        {"POST", "/anything/form-data/deepObject",
+         part("primitive", "blue") + part("array", "blue") + part("array", "black") + part("array", "brown") +
+             part("object[R]", "100") + part("object[G]", "200") + part("object[B]", "150") + end},
+    };
+    for (const auto& row : rows) {
+        INFO(row.method << " " << row.path);
+        const auto wire = round_trip(*spec, std::string(R"({"method": ")") + row.method + R"(", "path": ")" + row.path +
+                                                R"(", "body": {)" + three_values + "}}");
+        CHECK(wire.header("Content-Type") == "multipart/form-data; boundary=mamute-form-boundary");
+        CHECK(wire.body == row.body);
+        CHECK(wire.header("Content-Length") == std::to_string(wire.body.size()));
+    }
+}
+
+TEST_CASE("echo: binary bodies given as base64 arrive as the exact bytes", "[echo][upstream]") {
+    catalog::Spec spec;
+    spec.title = "Echo API";
+    spec.servers = {catalog::Server{"https://api.example.com", "", {}}};
+    spec.operations = {
+        testing::operation("put", "/blob", {}, R"({"content": {"application/octet-stream": {}}})"),
+        testing::operation("post", "/upload", {}, R"({"content": {"multipart/form-data": {}}})"),
+    };
+    const std::string bytes("\x00\xff\r\n\x89PNG", 8);
+    for (const bool https : {false, true}) {
+        const auto wire = round_trip(spec, R"({"method": "PUT", "path": "/blob", "body": {"base64": "AP8NColQTkc="}})", https);
+        CHECK(wire.header("Content-Type") == "application/octet-stream");
+        CHECK(wire.header("Content-Length") == "8");
+        CHECK(wire.body == bytes);
+    }
+    const auto upload = round_trip(spec, R"({"method": "POST", "path": "/upload",
+        "body": {"file": {"filename": "x.png", "base64": "AP8NColQTkc=", "contentType": "image/png"}}})");
+    CHECK(upload.body == "--mamute-form-boundary\r\nContent-Disposition: form-data; name=\"file\"; filename=\"x.png\"\r\n"
+                         "Content-Type: image/png\r\n\r\n" + bytes + "\r\n--mamute-form-boundary--\r\n");
 }

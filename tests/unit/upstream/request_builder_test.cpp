@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include "spec_fixture.hpp"
+#include "upstream/serialization.hpp"
 #include "upstream/url_encoding.hpp"
 
 using namespace mamute;
@@ -175,9 +176,14 @@ TEST_CASE("bodies: any JSON value as JSON, raw strings for other media types", "
     REQUIRE(object);
     CHECK(object->request.body == R"({"name":"deploy-key"})");
     CHECK(header_values(object->request, "Content-Type") == std::vector<std::string>{"application/json"});
-    CHECK(build(spec, R"({"method":"POST","path":"/security/apikey","body":"hello"})")->request.body == "\"hello\"");
-    CHECK(build(spec, R"({"method":"POST","path":"/security/apikey","body":42})")->request.body == "42");
-    auto text = build(spec, R"({"method":"POST","path":"/security/apikey","body":"a,b","contentType":"text/csv"})");
+    auto loose = spec;  // a JSON body without a schema takes any JSON value
+    loose.operations.push_back(testing::operation("post", "/echo", {}, R"({"content": {"application/json": {}, "text/csv": {}}})"));
+    CHECK(build(loose, R"({"method":"POST","path":"/echo","body":"hello"})")->request.body == "\"hello\"");
+    CHECK(build(loose, R"({"method":"POST","path":"/echo","body":42})")->request.body == "42");
+    CHECK_THAT(error_of(spec, R"({"method":"POST","path":"/security/apikey","body":42})"),
+               Catch::Contains("body: expected object, got integer 42"));
+    auto text = build(loose, R"({"method":"POST","path":"/echo","body":"a,b","contentType":"text/csv"})");
+    REQUIRE(text);
     CHECK(text->request.body == "a,b");
     CHECK(header_values(text->request, "Content-Type") == std::vector<std::string>{"text/csv"});
     // The media type comes from the spec when the operation has no JSON body.
@@ -190,8 +196,11 @@ TEST_CASE("bodies: any JSON value as JSON, raw strings for other media types", "
     CHECK_THAT(error_of(spec, R"({"method":"POST","path":"/upload","contentType":"text/plain","body":{"a":1}})"),
                Catch::Contains("must be a string"));
     // A Content-Type header counts as the declared media type.
-    auto header_type = build(spec, R"({"method":"POST","path":"/upload","headers":{"content-type":"text/markdown"},"body":"# hi"})");
-    CHECK(header_values(header_type->request, "Content-Type") == std::vector<std::string>{"text/markdown"});
+    auto header_type = build(loose, R"({"method":"POST","path":"/echo","headers":{"content-type":"text/csv"},"body":"a"})");
+    REQUIRE(header_type);
+    CHECK(header_values(header_type->request, "Content-Type") == std::vector<std::string>{"text/csv"});
+    CHECK_THAT(error_of(spec, R"({"method":"POST","path":"/upload","headers":{"content-type":"text/markdown"},"body":"# hi"})"),
+               Catch::Contains("contentType 'text/markdown' is not one that POST /upload takes"));
 }
 
 TEST_CASE("base_url replaces the server and keeps its path prefix", "[upstream][builder]") {
@@ -465,4 +474,154 @@ TEST_CASE("TRACE never carries a body, even when the spec declares one", "[upstr
     CHECK_THAT(error_of(traced, R"({"method":"TRACE","path":"/echo","body":"x"})"),
                Catch::StartsWith("TRACE requests cannot carry a body; leave out 'body'"));
     CHECK(build(traced, R"({"method":"TRACE","path":"/echo"})"));
+}
+
+namespace {
+
+catalog::Spec typed_spec() {
+    catalog::Spec spec;
+    spec.title = "Typed API";
+    spec.servers = {catalog::Server{"https://api.example.com", "", {}}};
+    auto status = testing::param("status", "query");
+    status.schema = boost::json::parse(R"({"type": "string", "enum": ["active", "disabled"]})");
+    auto session = testing::param("session", "cookie", true);
+    auto prefs = testing::param("prefs", "cookie", false, "array");
+    prefs.style = "form";
+    prefs.explode = false;
+    auto path_reserved = testing::param("path", "query");
+    path_reserved.allow_reserved = true;
+    spec.operations = {
+        testing::operation("get", "/items/{id}", {testing::param("id", "path", true, "integer"), status,
+                                                  testing::param("limit", "query", false, "integer"), path_reserved}),
+        testing::operation("get", "/me", {session, prefs}),
+        testing::operation("get", "/me#legacy", {testing::param("legacy", "cookie")}),
+        testing::operation("post", "/items", {}, R"({"required": true, "content": {
+            "application/merge-patch+json": {"schema": {"type": "object", "required": ["name"], "additionalProperties": false,
+                "properties": {"name": {"type": "string"}, "size": {"type": "integer", "enum": [1, 2, 3]}}}},
+            "application/octet-stream": {}}})"),
+        testing::operation("post", "/form", {}, R"({"content": {"application/x-www-form-urlencoded": {
+            "schema": {"type": "object", "properties": {"n": {"type": "integer"}, "tags": {"type": "array"}}},
+            "encoding": {"tags": {"style": "form", "explode": false}, "filter": {"style": "deepObject"}}}}})"),
+        testing::operation("post", "/files", {}, R"({"content": {"multipart/form-data": {
+            "encoding": {"meta": {"contentType": "application/vnd.meta+json, text/plain"}}}}})"),
+    };
+    spec.security_schemes = boost::json::parse(R"({"cookieAuth": {"type": "apiKey", "in": "cookie", "name": "SID"}})").as_object();
+    return spec;
+}
+
+const auto typed = typed_spec();
+
+}  // namespace
+
+TEST_CASE("values are checked against their schemas and every problem is reported at once", "[upstream][builder]") {
+    const auto message = error_of(typed, R"({"method":"GET","path":"/items/abc","query":{"status":"paused","limit":"ten"}})");
+    CHECK_THAT(message, Catch::StartsWith("invalid arguments, nothing was sent:\n"
+                                          "- path parameter 'id': expected integer, got string 'abc'\n"
+                                          "- query parameter 'status': 'paused' is not one of: active, disabled\n"
+                                          "- query parameter 'limit': expected integer, got string 'ten'"));
+    CHECK_THAT(message, Catch::Contains("GET /items/{id}"));  // what the operation expects follows
+    // Numbers given as text are fine for parameters, which are sent as text anyway.
+    CHECK(target_of(typed, R"({"method":"GET","path":"/items/{id}","pathParams":{"id":"42"},"query":{"limit":"5"}})") ==
+          "/items/42?limit=5");
+    const auto body = error_of(typed, R"({"method":"POST","path":"/items","body":{"size":4,"colour":"red"}})");
+    CHECK_THAT(body, Catch::Contains("- body: missing required property 'name'") &&
+                         Catch::Contains("- body.size: 4 is not one of: 1, 2, 3") &&
+                         Catch::Contains("- body: unknown property 'colour' (known: name, size)"));
+    CHECK_THAT(error_of(typed, R"({"method":"POST","path":"/items","body":"{\"name\":\"x\"}"})"),
+               Catch::Contains("give the JSON value itself as body, not a string holding it"));
+    CHECK_THAT(error_of(typed, R"({"harRequest":{"method":"POST","url":"https://api.example.com/items",
+                                   "postData":{"mimeType":"application/merge-patch+json","text":"{\"name\": 5}"}}})"),
+               Catch::Contains("body.name: expected string, got integer 5"));
+    CHECK_THAT(error_of(typed, R"({"harRequest":{"method":"POST","url":"https://api.example.com/items",
+                                   "postData":{"mimeType":"application/merge-patch+json","text":"{name"}}})"),
+               Catch::Contains("harRequest.postData.text is not valid JSON"));
+}
+
+TEST_CASE("the media type comes from the operation; base64 bodies are sent as raw bytes", "[upstream][builder]") {
+    auto json_body = build(typed, R"({"method":"POST","path":"/items","body":{"name":"x"}})");
+    REQUIRE(json_body);
+    CHECK(header_values(json_body->request, "Content-Type") == std::vector<std::string>{"application/merge-patch+json"});
+    auto binary = build(typed, R"({"method":"POST","path":"/items","body":{"base64":"AAEC/w=="}})");
+    REQUIRE(binary);
+    CHECK(header_values(binary->request, "Content-Type") == std::vector<std::string>{"application/octet-stream"});
+    CHECK(binary->request.body == std::string("\x00\x01\x02\xff", 4));
+    CHECK_THAT(error_of(typed, R"({"method":"POST","path":"/items","contentType":"application/octet-stream","body":{"base64":"%%%"}})"),
+               Catch::Contains("body.'base64' is not valid base64 text"));
+    CHECK_THAT(error_of(typed, R"({"method":"POST","path":"/items","contentType":"text/csv","body":"a,b"})"),
+               Catch::Contains("contentType 'text/csv' is not one that POST /items takes: application/merge-patch+json, "
+                               "application/octet-stream"));
+}
+
+TEST_CASE("cookie parameters are serialised per style into one Cookie header", "[upstream][builder]") {
+    auto built = build(typed, R"({"method":"GET","path":"/me","cookies":{"session":"a b;c","prefs":["x","y"],"SID":"s1"},
+                                  "headers":{"Cookie":"theme=dark"}})");
+    REQUIRE(built);
+    CHECK(header_values(built->request, "Cookie") == std::vector<std::string>{"theme=dark; session=a%20b%3Bc; prefs=x,y; SID=s1"});
+    CHECK_THAT(error_of(typed, R"({"method":"GET","path":"/me","cookies":{"sesion":"x"}})"),
+               Catch::Contains("unknown cookie 'sesion'; known cookie parameters: session, prefs"));
+    CHECK_THAT(error_of(typed, R"({"method":"GET","path":"/me"})"), Catch::Contains("missing required cookie 'session'"));
+    CHECK(serialize_cookie("c", true, boost::json::parse(R"(["a","b"])")) == "c=a; c=b");
+    CHECK(serialize_cookie("c", true, boost::json::parse(R"({"R":100,"G":"x y"})")) == "R=100; G=x%20y");
+    CHECK(serialize_cookie("c", false, boost::json::parse(R"({"R":100,"G":200})")) == "c=R,100,G,200");
+}
+
+TEST_CASE("a '#' in a path is accepted only where the spec writes one, and never sent", "[upstream][builder]") {
+    auto built = build(typed, R"({"method":"GET","path":"/me#legacy","cookies":{"legacy":"1"}})");
+    REQUIRE(built);
+    CHECK(built->request.target == "/me");
+    CHECK(header_values(built->request, "Cookie") == std::vector<std::string>{"legacy=1"});
+    CHECK_THAT(error_of(typed, R"({"method":"GET","path":"/items/1#x"})"), Catch::Contains("must not contain a fragment"));
+}
+
+TEST_CASE("allowReserved keeps reserved characters in query values, but never ones that split the query",
+          "[upstream][builder]") {
+    CHECK(target_of(typed, R"({"method":"GET","path":"/items/1","query":{"path":"/a/b:c@d?e[f]&g=h+i#j"}})") ==
+          "/items/1?path=/a/b:c@d?e[f]%26g%3Dh%2Bi%23j");
+}
+
+TEST_CASE("form fields follow their encoding's style; multipart parts their contentType", "[upstream][builder]") {
+    auto form = build(typed, R"({"method":"POST","path":"/form","body":{"n":1,"tags":["a","b"],"filter":{"k":"v"},"more":[1,2]}})");
+    REQUIRE(form);
+    CHECK(form->request.body == "n=1&tags=a,b&filter%5Bk%5D=v&more=1&more=2");
+    CHECK_THAT(error_of(typed, R"({"method":"POST","path":"/form","body":{"n":"one"}})"),
+               Catch::Contains("body.n: expected integer, got string 'one'"));
+    auto multipart = build(typed, R"({"method":"POST","path":"/files","body":{"meta":{"a":1},
+        "pics":[{"filename":"a.png","base64":"iVBO"},{"filename":"b.png","content":"x","contentType":"image/png"}]}})");
+    REQUIRE(multipart);
+    CHECK(multipart->request.body ==
+          "--mamute-form-boundary\r\nContent-Disposition: form-data; name=\"meta\"\r\nContent-Type: application/vnd.meta+json\r\n\r\n"
+          "{\"a\":1}\r\n"
+          "--mamute-form-boundary\r\nContent-Disposition: form-data; name=\"pics\"; filename=\"a.png\"\r\n"
+          "Content-Type: application/octet-stream\r\n\r\n\x89PN\r\n"
+          "--mamute-form-boundary\r\nContent-Disposition: form-data; name=\"pics\"; filename=\"b.png\"\r\n"
+          "Content-Type: image/png\r\n\r\nx\r\n"
+          "--mamute-form-boundary--\r\n");
+}
+
+TEST_CASE("server: the agent picks a server and its variables, never another host", "[upstream][builder]") {
+    const auto regional = testing::regional_spec();
+    auto eu = build(regional, R"({"method":"GET","path":"/items/1","server":{"variables":{"region":"eu-west-1","version":"v2/beta"}}})");
+    REQUIRE(eu);
+    CHECK(eu->request.origin.host == "eu-west-1.api.example.com");
+    CHECK(eu->request.target == "/v2/beta/items/1");
+    CHECK_THAT(error_of(regional, R"({"method":"GET","path":"/items/1","server":{"variables":{"region":"evil.com#"}}})"),
+               Catch::Contains("server variable 'region' must be one of: us-east-1, eu-west-1"));
+    CHECK_THAT(error_of(regional, R"({"method":"GET","path":"/items/1","server":{"variables":{"version":"../admin"}}})"),
+               Catch::Contains("refused: server variable 'version' may only hold"));
+    CHECK_THAT(error_of(regional, R"({"method":"GET","path":"/items/1","server":{"variables":{"zone":"a"}}})"),
+               Catch::Contains("has no variable 'zone'; its variables: region, version"));
+    CHECK_THAT(error_of(regional, R"({"method":"GET","path":"/items/1","server":{"url":"https://evil.example.com"}})"),
+               Catch::Contains("is not a server of GET /items/{id}"));
+    auto host_spec = regional;
+    host_spec.servers = {catalog::Server{"https://{tenant}.example.com", "", {catalog::ServerVariable{"tenant", "demo", "", {}}}}};
+    CHECK_THAT(error_of(host_spec, R"({"method":"GET","path":"/items/1","server":{"variables":{"tenant":"attacker"}}})"),
+               Catch::Contains("refused: server variable 'tenant' is part of the host"));
+    auto listed = build(host_spec, R"({"method":"GET","path":"/items/1","server":{"url":"https://{tenant}.example.com/","variables":{"tenant":"demo"}}})");
+    REQUIRE(listed);
+    CHECK(listed->request.origin.host == "demo.example.com");
+    // base_url wins over any server choice.
+    auto based = build(regional, R"({"method":"GET","path":"/items/1","server":{"variables":{"region":"eu-west-1"}}})", {},
+                       std::string("http://127.0.0.1:9"));
+    REQUIRE(based);
+    CHECK(based->request.origin.port == 9);
 }

@@ -36,7 +36,7 @@ TEST_CASE("values typed in a concrete path keep sub-delimiters only", "[upstream
 }
 
 TEST_CASE("form bodies", "[upstream][serialization]") {
-    CHECK(form_urlencode(json::parse(R"({"a":1,"b":"x y&z","c":null,"d":[1,2]})").as_object()) == "a=1&b=x%20y%26z&d=%5B1%2C2%5D");
+    CHECK(form_urlencode(json::parse(R"({"a":1,"b":"x y&z","c":null,"d":[1,2]})").as_object()) == "a=1&b=x%20y%26z&d=1&d=2");
 
     auto form = multipart_form(json::parse(R"({"name":"site","meta":{"k":1},
         "file":{"filename":"index.html","content":"<h1>hi</h1>","contentType":"text/html"}})").as_object());

@@ -57,7 +57,8 @@ inline catalog::Spec mamute_spec() {
                   R"({"required": true, "content": {"application/json": {"schema": {"type": "object",
                       "required": ["name"], "properties": {"name": {"type": "string"}, "expires": {"type": "integer"}}}}}})"),
         operation("get", "/dns/zones/{zone_id}/records", {param("zone_id", "path"), param("X-Org-Id", "header", true)}),
-        operation("post", "/upload", {}, R"({"content": {"text/plain": {}}})"),
+        operation("post", "/upload", {},
+                  R"({"content": {"text/plain": {}, "multipart/form-data": {}, "application/x-www-form-urlencoded": {}}})"),
         operation("head", "/health"),
     };
     return spec;
