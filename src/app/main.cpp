@@ -139,7 +139,9 @@ int serve_stdio(boost::asio::io_context& io, unsigned threads, const mamute::con
 
 int main(int argc, char** argv) {
     using namespace mamute;
-    auto parsed = config::parse_command_line(std::vector<std::string>(argv + 1, argv + argc));
+    std::vector<std::string> environment;
+    for (char** entry = environ; entry && *entry; ++entry) environment.emplace_back(*entry);
+    auto parsed = config::parse_command_line(std::vector<std::string>(argv + 1, argv + argc), environment);
     if (!parsed) {
         std::cerr << "mamute-mcp: " << parsed.error().message << "\n(see mamute-mcp --help)\n";
         return exit_usage;
@@ -155,7 +157,7 @@ int main(int argc, char** argv) {
     auto config = std::move(parsed->config);
     config::apply_environment(config, [](const char* name) { return std::getenv(name); });
     if (config.specs.empty()) config.specs.push_back(MAMUTE_DEFAULT_SPEC);
-    log::set_level(config.log_level);
+    log::set_level(config.log.level);
     auto logger = log::get("app");
 
     // A spec that cannot be used is reported and left out; the others keep serving.

@@ -1,5 +1,5 @@
 #pragma once
-// Builds the Config from defaults, an optional JSON config file and flags (flags win).
+// Builds the Config from defaults, a JSON config file, the environment and flags (flags win).
 #include <functional>
 #include <string>
 #include <vector>
@@ -15,8 +15,11 @@ struct CommandLine {
     bool show_version = false;
 };
 
-// args excludes the program name. Errors name the flag, file or key at fault.
-Expected<CommandLine> parse_command_line(const std::vector<std::string>& args);
+// Defaults, then the config file (--config, else $MAMUTE_MCP_CONFIG), then MAMUTE_MCP_* variables of
+// `environment` ("NAME=value" entries), then flags. args excludes the program name. Errors name the flag,
+// variable, file or key at fault; an unknown MAMUTE_MCP_ variable or config key is an error.
+Expected<CommandLine> parse_command_line(const std::vector<std::string>& args, const std::vector<std::string>& environment);
+Expected<CommandLine> parse_command_line(const std::vector<std::string>& args);  // no environment
 
 // Applies a config document over `config`. Relative spec and CA paths are taken relative to base_dir.
 Expected<Config> apply_config_json(Config config, std::string_view json_text, const std::string& source,

@@ -22,10 +22,36 @@ struct HttpConfig {
     std::size_t max_header_bytes = 16 * 1024;
     // Past this many open connections the listener stops accepting until one closes.
     std::size_t max_connections = 10'000;
-    // Bounds reading one whole request, and waiting for the next one on a kept-alive connection.
+    // Bounds reading one whole request, headers and body: a slow client cannot hold a connection longer.
     std::chrono::milliseconds read_timeout{30'000};
+    // How long a kept-alive connection may wait idle for its next request.
+    std::chrono::milliseconds idle_timeout{60'000};
     unsigned threads = 0;  // 0: one per core
     std::chrono::seconds session_lifetime{24 * 3600};
+    // Sessions this replica tracks at once, and how long one may stay unused before it ends.
+    std::size_t max_sessions = 10'000;
+    std::chrono::seconds session_idle_timeout{3600};
+    // Signs session ids. Replicas behind one load balancer must share it; empty: random per process.
+    std::string session_secret;
+    // When set, every request must carry "Authorization: Bearer <token>" (compared in constant time);
+    // that Authorization header is then not forwarded to the API.
+    std::string auth_token;
+    // tools/call per client (API key, else address) and minute; 0 turns the limit off.
+    unsigned rate_limit_per_minute = 0;
+    unsigned rate_limit_burst = 20;
+    // Take the client address from X-Forwarded-For (only behind a proxy that sets it).
+    bool trust_forwarded_for = false;
+    // On SIGTERM/SIGINT: stop accepting, give requests in flight this long, then close everything.
+    std::chrono::milliseconds shutdown_timeout{10'000};
+    // /healthz, /readyz and /metrics also on their own listener (port 0 picks a free one); always on the main port.
+    std::optional<std::uint16_t> admin_port;
+    std::string admin_bind = "127.0.0.1";
+};
+
+struct LogConfig {
+    std::string level = "info";  // trace, debug, info, warn, error, critical, off
+    std::string format = "text";  // text, or json: one object per line
+    bool access = true;           // one line per HTTP request
 };
 
 struct UpstreamConfig {
@@ -70,8 +96,8 @@ struct Config {
     StdioConfig stdio;
     McpConfig mcp;
     UpstreamConfig upstream;
-    std::vector<std::string> specs;  // empty: the bundled MamuteCloud spec
-    std::string log_level = "info";
+    LogConfig log;
+    std::vector<std::string> specs;  // files or folders; empty: the bundled MamuteCloud spec
 };
 
 }  // namespace mamute::config

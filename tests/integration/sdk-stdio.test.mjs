@@ -21,7 +21,7 @@ import { startFakeMamuteCloud } from "./fake-mamutecloud.mjs";
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const REPO = path.resolve(HERE, "..", "..");
 const SPEC = path.join(REPO, "spec", "mamutecloud.openapi.json");
-const BINARY = path.resolve(process.argv[2] || process.env.MAMUTE_MCP_BIN || path.join(REPO, "build", "mamute-mcp"));
+const BINARY = path.resolve(process.argv[2] || process.env.MAMUTE_BINARY || path.join(REPO, "build", "mamute-mcp"));
 
 const API_KEY = "mk_stdio_" + Math.random().toString(36).slice(2) + Date.now().toString(36);
 const CALL_TIMEOUT_MS = 20_000;

@@ -1,8 +1,13 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
+#include <set>
+#include <sstream>
 
 #include "config/command_line.hpp"
+#include "config/settings.hpp"
+
+#include <boost/json/parse.hpp>
 
 using namespace mamute::config;
 
@@ -137,4 +142,76 @@ TEST_CASE("config: --help mentions --stdio and its credentials") {
     const auto text = usage();
     for (const char* flag : {"--stdio", "--api-key", "--bearer-token", "MAMUTECLOUD_API_KEY", "MAMUTECLOUD_BEARER_TOKEN"})
         CHECK(text.find(flag) != std::string::npos);
+}
+
+TEST_CASE("config: precedence is flag over environment over file over default") {
+    const auto file = write_temp("layers.json", R"({"http":{"port":9000,"max_connections":50,"threads":3},
+        "log":{"level":"warn"}})");
+    const std::vector<std::string> env = {"MAMUTE_MCP_CONFIG=" + file, "MAMUTE_MCP_HTTP_PORT=9100",
+                                          "MAMUTE_MCP_HTTP_MAX_CONNECTIONS=60", "PATH=/usr/bin",
+                                          "MAMUTE_MCP_UPSTREAM_CREDENTIAL_HEADERS=X-API-Key, X-Tenant-Token",
+                                          "MAMUTE_MCP_LOG_FORMAT=json", "MAMUTE_MCP_HTTP_TRUST_FORWARDED_FOR=yes"};
+    auto parsed = parse_command_line({"--port", "9200"}, env);
+    REQUIRE(parsed);
+    const auto& config = parsed->config;
+    CHECK(config.http.port == 9200);            // flag
+    CHECK(config.http.max_connections == 60);   // environment over file
+    CHECK(config.http.threads == 3);            // file
+    CHECK(config.log.level == "warn");          // file
+    CHECK(config.log.format == "json");         // environment
+    CHECK(config.http.read_timeout == std::chrono::milliseconds(30'000));  // default
+    CHECK(config.http.trust_forwarded_for);
+    CHECK(config.upstream.credential_headers == std::vector<std::string>{"X-API-Key", "X-Tenant-Token"});
+    // --config wins over MAMUTE_MCP_CONFIG.
+    const auto other = write_temp("other.json", R"({"http":{"threads":5}})");
+    auto flagged = parse_command_line({"--config", other}, env);
+    REQUIRE(flagged);
+    CHECK(flagged->config.http.threads == 5);
+    CHECK(flagged->config.http.port == 9100);
+}
+
+TEST_CASE("config: every rejection names the setting and where it came from") {
+    auto check = [](std::vector<std::string> args, std::vector<std::string> env, const std::string& expected) {
+        auto parsed = parse_command_line(args, env);
+        REQUIRE_FALSE(parsed);
+        INFO(parsed.error().message);
+        CHECK(parsed.error().message.find(expected) != std::string::npos);
+    };
+    check({}, {"MAMUTE_MCP_HTTP_PROT=1"}, "MAMUTE_MCP_HTTP_PROT: unknown setting");
+    check({}, {"MAMUTE_MCP_HTTP_PORT=eighty"}, "MAMUTE_MCP_HTTP_PORT: expected an integer from 0 to 65535, got 'eighty'");
+    check({}, {"MAMUTE_MCP_LOG_FORMAT=xml"}, "MAMUTE_MCP_LOG_FORMAT: 'xml' is not one of text, json");
+    check({}, {"MAMUTE_MCP_LOG_ACCESS=maybe"}, "MAMUTE_MCP_LOG_ACCESS: expected true or false, got 'maybe'");
+    check({}, {"MAMUTE_MCP_CONFIG=/nonexistent/m.json"}, "/nonexistent/m.json: cannot open");
+    check({"--admin-port", "-1"}, {}, "--admin-port: expected an integer from 0 to 65535");
+    check({"--log-format", "yaml"}, {}, "--log-format: 'yaml' is not one of text, json");
+    check({}, {"MAMUTE_MCP_HTTP_ADMIN_BIND=localhost"}, "http.admin_bind: 'localhost' is not an IP address");
+    check({}, {"MAMUTE_MCP_HTTP_AUTH_TOKEN=short"}, "http.auth_token: use at least 16 characters");
+    check({}, {"MAMUTE_MCP_UPSTREAM_CREDENTIAL_HEADERS=X Key"}, "upstream.credential_headers: 'X Key'");
+    check({"--config", write_temp("section.json", R"({"http":5})")}, {}, "http: expected an object");
+    check({"--config", write_temp("bool.json", R"({"log":{"access":"yes"}})")}, {}, "log.access: expected true or false");
+    check({"--config", write_temp("list.json", R"({"specs":"a.json"})")}, {}, "specs: expected an array of strings");
+    check({"--config", write_temp("old.json", R"({"log_level":"info"})")}, {}, "log_level: unknown setting");
+    check({"--config", write_temp("big.json", R"({"http":{"port":18446744073709551615}})")}, {}, "http.port: expected an integer from 0 to 65535");
+}
+
+TEST_CASE("config: the shipped config file lists every setting, and only settings") {
+    std::ifstream in(MAMUTE_SOURCE_DIR "/config/mamute-mcp.json");
+    std::stringstream text;
+    text << in.rdbuf();
+    const auto document = boost::json::parse(text.str()).as_object();
+    std::set<std::string> in_file;
+    for (const auto& [section, value] : document) {
+        if (section == "$comment") continue;
+        if (!value.is_object()) {
+            in_file.insert(std::string(section));
+            continue;
+        }
+        for (const auto& [name, item] : value.get_object()) in_file.insert(std::string(section) + "." + std::string(name));
+    }
+    std::set<std::string> known;
+    for (const auto& setting : all_settings()) known.insert(setting.key);
+    CHECK(in_file == known);
+    // Each is in --help with its environment variable.
+    const auto help = usage();
+    for (const auto& setting : all_settings()) CHECK(help.find(setting.key + " = " + setting.env_name()) != std::string::npos);
 }
