@@ -176,7 +176,7 @@ int main(int argc, char** argv) {
         auto client = std::make_shared<const upstream::Client>(config.upstream);
         auto tools = std::make_shared<const toolset::Toolset>(
             std::make_shared<const catalog::Catalog>(std::move(*catalog)), client, config.upstream);
-        auto sessions = std::make_shared<mcp::SessionIds>("", config.http.session_lifetime);
+        auto sessions = std::make_shared<mcp::SessionIds>(config.http.session_secret, config.http.session_lifetime);
         auto dispatcher =
             std::make_shared<const mcp::Dispatcher>(tools, std::make_shared<mcp::SessionState>(), config.mcp);
         auto mcp_server = std::make_shared<const mcp::Server>(dispatcher, sessions, config.http);

@@ -45,8 +45,11 @@ std::string new_request_id() {
     return hex_encode(std::string_view(reinterpret_cast<const char*>(bytes), sizeof bytes));
 }
 
-mcp::IncomingHttp to_incoming(http::request<http::string_body>& request, const std::vector<std::string>& credential_headers) {
+mcp::IncomingHttp to_incoming(http::request<http::string_body>& request, const std::vector<std::string>& credential_headers,
+                              const std::string& remote_address) {
     mcp::IncomingHttp in;
+    in.remote_address = remote_address;
+    in.forwarded_for = header(request, "X-Forwarded-For");
     in.method = std::string(request.method_string());
     in.target = std::string(request.target());
     in.host = header(request, "Host");
@@ -154,6 +157,9 @@ asio::awaitable<void> serve_connection(asio::ip::tcp::socket socket, std::shared
                                        std::shared_ptr<const mcp::Server> mcp) {
     const auto& config = settings->http;
     auto logger = log::get("http");
+    boost::system::error_code endpoint_ec;
+    const auto peer = socket.remote_endpoint(endpoint_ec);
+    const std::string remote_address = endpoint_ec ? std::string() : peer.address().to_string();
     beast::tcp_stream stream(std::move(socket));
     beast::flat_buffer buffer;
 
@@ -210,7 +216,7 @@ asio::awaitable<void> serve_connection(asio::ip::tcp::socket socket, std::shared
         const auto started = std::chrono::steady_clock::now();
         const bool keep_alive = request.keep_alive();
         const unsigned version = request.version();
-        auto incoming = to_incoming(request, settings->credential_headers);
+        auto incoming = to_incoming(request, settings->credential_headers, remote_address);
         const std::string request_id = incoming.request_id;
         const std::string method = incoming.method;
         const std::string target = incoming.target.substr(0, incoming.target.find('?'));
