@@ -15,9 +15,17 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <memory>
+#include <optional>
 #include <stdexcept>
+#include <string_view>
+#include <variant>
+#include <vector>
 
 #include "catalog/text.hpp"
+#include "upstream/connection_pool.hpp"
+#include "upstream/redirect.hpp"
+#include "upstream/retry_rule.hpp"
+#include "upstream/tls_session_cache.hpp"
 #include "upstream/url_encoding.hpp"
 
 namespace mamute::upstream {
@@ -94,8 +102,9 @@ using Message = http::request<http::string_body>;
 
 // Beast reports some problems by throwing (std::length_error for an oversized field, std::invalid_argument
 // for a TRACE with a body): check_request refuses the known ones first, and whatever else is thrown
-// becomes a refusal too. Built before any connection is opened.
-Expected<Message, Failure> build_message(Request& request) {
+// becomes a refusal too. Built before any connection is opened. Without pooling every call says
+// "Connection: close"; with it, HTTP/1.1's default keep-alive applies.
+Expected<Message, Failure> build_message(const Request& request, bool keep_alive) {
     try {
         Message message;
         message.version(11);
@@ -105,8 +114,8 @@ Expected<Message, Failure> build_message(Request& request) {
         message.set(http::field::user_agent, "mamute-mcp/" MAMUTE_VERSION);
         for (const auto& [name, value] : request.headers)
             if (!owned_by_client(name)) message.insert(name, value);
-        message.set(http::field::connection, "close");  // one connection per call until pooling lands
-        message.body() = std::move(request.body);
+        if (!keep_alive) message.set(http::field::connection, "close");
+        message.body() = request.body;  // copied: a 307/308 sends it again
         message.prepare_payload();
         return message;
     } catch (const std::exception& e) {
@@ -160,16 +169,23 @@ Failure read_failure(const error_code& ec, const std::string& origin, const Budg
     return {FailureKind::receive, "reading the response from " + origin + " failed: " + ec.message()};
 }
 
+// What one request/response on one connection gave.
+struct Exchange {
+    Result result;
+    bool nothing_sent = false;  // the write failed before a single byte left: safe to send elsewhere
+    bool reusable = false;      // response complete, keep-alive, nothing left over: may go back to the pool
+};
+
 // Writes the request and reads one final response; the stream is plain TCP or TLS.
 template <class Stream>
-asio::awaitable<Result> exchange(Stream& stream, const http::request<http::string_body>& message, const Request& request,
-                                 const Budget& budget, std::size_t body_limit) {
+asio::awaitable<Exchange> exchange(Stream& stream, const Message& message, const Request& request, const Budget& budget,
+                                   std::size_t body_limit) {
     const auto origin = request.origin.to_string();
     auto& tcp_layer = beast::get_lowest_layer(stream);
     tcp_layer.expires_after(budget.remaining());
     if (auto [ec, n] = co_await http::async_write(stream, message, use_tuple); ec) {
-        if (ec == beast::error::timeout) co_return timeout(budget.total, "sending the request to " + origin);
-        co_return Failure{FailureKind::send, "sending the request to " + origin + " failed: " + ec.message()};
+        if (ec == beast::error::timeout) co_return Exchange{timeout(budget.total, "sending the request to " + origin), n == 0};
+        co_return Exchange{Failure{FailureKind::send, "sending the request to " + origin + " failed: " + ec.message()}, n == 0};
     }
     beast::flat_buffer buffer;
     for (int interim = 0; interim < 8; ++interim) {  // skip 1xx interim responses (103 Early Hints, ...)
@@ -185,7 +201,7 @@ asio::awaitable<Result> exchange(Stream& stream, const http::request<http::strin
             parser.put_eof(eof_ec);
             if (!eof_ec && parser.is_done()) ec = {};
         }
-        if (ec) co_return read_failure(ec, origin, budget, body_limit);
+        if (ec) co_return Exchange{read_failure(ec, origin, budget, body_limit)};
         auto& response = parser.get();
         if (response.result_int() / 100 == 1 && response.result_int() != 101) continue;
         Response out;
@@ -194,9 +210,130 @@ asio::awaitable<Result> exchange(Stream& stream, const http::request<http::strin
         for (const auto& field : response) out.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
         out.body = std::move(response.body());
         out.elapsed = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - budget.start);
-        co_return out;
+        // keep_alive(): HTTP/1.1 without "Connection: close" (or 1.0 with keep-alive), and a body that
+        // ended by its length or last chunk, not by the close. Bytes after it would desynchronise the next call.
+        const bool reusable = parser.keep_alive() && buffer.size() == 0 && out.status != 101;
+        co_return Exchange{std::move(out), false, reusable};
     }
-    co_return Failure{FailureKind::protocol, origin + " sent too many interim (1xx) responses"};
+    co_return Exchange{Failure{FailureKind::protocol, origin + " sent too many interim (1xx) responses"}};
+}
+
+std::optional<std::string> header_value(const HeaderList& headers, std::string_view name) {
+    for (const auto& [key, value] : headers)
+        if (iequals(key, name)) return value;
+    return std::nullopt;
+}
+
+// What one call needs of the client, passed to the free functions below.
+struct Parts {
+    const config::UpstreamConfig& config;
+    ssl::context& tls;
+    TlsSessionCache& sessions;
+    ConnectionPool& pool;
+    Client::Stats& stats;
+};
+
+using Opened = Expected<std::unique_ptr<Connection>, Failure>;
+
+// A new connection: resolve, TCP connect (connect_timeout), TLS handshake (tls_timeout), each capped by
+// what is left of the call's budget.
+asio::awaitable<Opened> open_connection(const Parts& parts, const Origin& target, const std::string& key, const Budget& budget) {
+    const auto origin = target.to_string();
+    auto executor = co_await asio::this_coro::executor;
+
+    auto [resolve_ec, endpoints] = co_await resolve(target, budget.deadline);
+    if (resolve_ec == beast::error::timeout) co_return timeout(budget.total, "resolving " + target.host);
+    if (resolve_ec || endpoints.empty())
+        co_return Failure{FailureKind::resolve,
+                          "cannot resolve host '" + target.host + "': " + (resolve_ec ? resolve_ec.message() : "no addresses")};
+
+    beast::tcp_stream tcp_stream(executor);
+    const bool connect_limited = parts.config.connect_timeout < budget.remaining();
+    tcp_stream.expires_after(connect_limited ? Clock::duration(parts.config.connect_timeout) : budget.remaining());
+    if (auto [ec, endpoint] = co_await tcp_stream.async_connect(endpoints, use_tuple); ec) {
+        if (ec == beast::error::timeout)
+            co_return timeout(connect_limited ? parts.config.connect_timeout : budget.total, "connecting to " + origin);
+        co_return Failure{FailureKind::connect, "cannot connect to " + origin + ": " + ec.message()};
+    }
+    ++parts.stats.connections_opened;
+
+    if (target.scheme == "http")
+        co_return std::make_unique<Connection>(key, std::in_place_type<PlainStream>, std::move(tcp_stream));
+
+    auto connection = std::make_unique<Connection>(key, std::in_place_type<TlsStream>, std::move(tcp_stream), parts.tls);
+    auto& tls_stream = std::get<TlsStream>(connection->stream);
+    SSL* ssl_handle = tls_stream.native_handle();
+    error_code address_ec;
+    [[maybe_unused]] const auto address = asio::ip::make_address(target.host, address_ec);
+    const bool ip_literal = !address_ec;
+    // Beast's example checks neither: SNI for names only (RFC 6066), and the name or IP must match.
+    X509_VERIFY_PARAM* param = SSL_get0_param(ssl_handle);
+    X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+    const bool configured = ip_literal ? X509_VERIFY_PARAM_set1_ip_asc(param, target.host.c_str()) == 1
+                                       : (SSL_set_tlsext_host_name(ssl_handle, target.host.c_str()) == 1 &&
+                                          X509_VERIFY_PARAM_set1_host(param, target.host.c_str(), 0) == 1);
+    if (!configured) co_return Failure{FailureKind::tls, "cannot set up certificate checks for host '" + target.host + "'"};
+    parts.sessions.prepare(ssl_handle, connection->origin_key);
+
+    const bool tls_limited = parts.config.tls_timeout < budget.remaining();
+    beast::get_lowest_layer(tls_stream).expires_after(tls_limited ? Clock::duration(parts.config.tls_timeout) : budget.remaining());
+    if (auto [handshake_ec] = co_await tls_stream.async_handshake(ssl::stream_base::client, use_tuple); handshake_ec) {
+        if (handshake_ec == beast::error::timeout)
+            co_return timeout(tls_limited ? parts.config.tls_timeout : budget.total, "in the TLS handshake with " + origin);
+        co_return Failure{FailureKind::tls,
+                          "TLS handshake with " + host_port(target) + " failed: " + tls_error_text(ssl_handle, handshake_ec)};
+    }
+    if (SSL_session_reused(ssl_handle) == 1) ++parts.stats.tls_resumed;
+    co_return std::move(connection);
+}
+
+// An idle pooled connection the peer has not closed meanwhile, or null.
+std::unique_ptr<Connection> checkout_live(const Parts& parts, const std::string& key) {
+    while (auto connection = parts.pool.checkout(key)) {
+        if (peer_closed(connection->lowest())) {
+            ++parts.stats.stale_discarded;  // nothing was sent on it: any method may take a fresh one
+            continue;
+        }
+        connection->reused = true;
+        connection->between_exchanges = false;  // from here on, a close may cut a message short
+        ++parts.stats.connections_reused;
+        return connection;
+    }
+    return nullptr;
+}
+
+// One request, one final response: on a pooled connection when there is one, else on a new one.
+asio::awaitable<Result> send_once(const Parts& parts, const Request& request, const Message& message, const Budget& budget) {
+    const auto key = origin_key(request.origin);
+    bool retried = false;
+    for (;;) {
+        // A retry always takes a new connection: the pool may hold more connections that died the same way.
+        auto connection = (parts.pool.enabled() && !retried) ? checkout_live(parts, key) : nullptr;
+        if (!connection) {
+            auto opened = co_await open_connection(parts, request.origin, key, budget);
+            if (!opened) co_return opened.error();
+            connection = std::move(*opened);
+        }
+        auto outcome = co_await std::visit(
+            [&](auto& stream) { return exchange(stream, message, request, budget, parts.config.max_response_bytes); },
+            connection->stream);
+        if (!outcome.result && may_resend(request.method, connection->reused, outcome.nothing_sent, retried) &&
+            budget.remaining() > Clock::duration::zero()) {
+            retried = true;
+            ++parts.stats.retries;
+            continue;
+        }
+        if (!outcome.result) co_return std::move(outcome.result);  // the stream may be mid-message: just close it
+        if (outcome.reusable && parts.pool.enabled()) {
+            connection->lowest().expires_never();
+            parts.pool.checkin(std::move(connection));
+        } else if (auto* tls_stream = std::get_if<TlsStream>(&connection->stream)) {
+            // Polite close_notify; its errors (stream_truncated, eof, timeout) change nothing about the result.
+            beast::get_lowest_layer(*tls_stream).expires_after(std::min<Clock::duration>(budget.remaining(), tls_shutdown_grace));
+            co_await tls_stream->async_shutdown(use_tuple);
+        }
+        co_return std::move(outcome.result);
+    }
 }
 
 }  // namespace
@@ -210,61 +347,46 @@ Client::Client(const config::UpstreamConfig& config) : config_(config), tls_(ssl
     }
     tls_.set_verify_mode(ssl::verify_peer);
     SSL_CTX_set_min_proto_version(tls_.native_handle(), TLS1_2_VERSION);
+    sessions_ = std::make_unique<TlsSessionCache>(tls_.native_handle());
+    pool_ = std::make_unique<ConnectionPool>(config_.pool_max_idle_per_origin, config_.pool_idle_timeout);
 }
 
+Client::~Client() = default;
+
+std::size_t Client::idle_connections() const { return pool_->idle_count(); }
+
 asio::awaitable<Result> Client::send(Request request) const {
-    if (auto refused = check_request(request)) co_return *refused;
-    auto built = build_message(request);
-    if (!built) co_return built.error();
-    auto& message = *built;
-    const Budget budget(config_.total_timeout);
-    const auto origin = request.origin.to_string();
-    auto executor = co_await asio::this_coro::executor;
-
-    auto [resolve_ec, endpoints] = co_await resolve(request.origin, budget.deadline);
-    if (resolve_ec == beast::error::timeout) co_return timeout(budget.total, "resolving " + request.origin.host);
-    if (resolve_ec || endpoints.empty())
-        co_return Failure{FailureKind::resolve, "cannot resolve host '" + request.origin.host + "': " +
-                                                    (resolve_ec ? resolve_ec.message() : "no addresses")};
-
-    beast::tcp_stream tcp_stream(executor);
-    const bool connect_limited = config_.connect_timeout < budget.remaining();
-    tcp_stream.expires_after(connect_limited ? Clock::duration(config_.connect_timeout) : budget.remaining());
-    if (auto [ec, endpoint] = co_await tcp_stream.async_connect(endpoints, use_tuple); ec) {
-        if (ec == beast::error::timeout)
-            co_return timeout(connect_limited ? config_.connect_timeout : budget.total, "connecting to " + origin);
-        co_return Failure{FailureKind::connect, "cannot connect to " + origin + ": " + ec.message()};
+    if (request.body.size() > config_.max_request_body_bytes)
+        co_return Failure{FailureKind::refused, "request body is " + std::to_string(request.body.size()) +
+                                                    " bytes; at most " + std::to_string(config_.max_request_body_bytes) +
+                                                    " bytes may be sent"};
+    const Parts parts{config_, tls_, *sessions_, *pool_, stats_};
+    const Budget budget(config_.total_timeout);  // covers the whole redirect chain
+    std::vector<std::string> followed;
+    for (unsigned hops = 0;; ++hops) {
+        if (auto refused = check_request(request)) co_return *refused;
+        auto built = build_message(request, pool_->enabled());
+        if (!built) co_return built.error();
+        auto result = co_await send_once(parts, request, *built, budget);
+        if (!result) co_return result;
+        auto& response = *result;
+        response.followed_redirects = followed;
+        const auto location = is_followable_redirect(response.status) ? header_value(response.headers, "Location") : std::nullopt;
+        if (!location) co_return result;
+        // Only the same origin: the credentials in the headers must never travel anywhere else.
+        // max_redirects 0 turns following off: the agent gets the redirect itself.
+        auto next = same_origin_target(request.origin, request.target, *location);
+        if (!next || config_.max_redirects == 0) {
+            response.redirect_not_followed = *location;
+            co_return result;
+        }
+        if (hops == config_.max_redirects)
+            co_return Failure{FailureKind::redirect, "more than " + std::to_string(config_.max_redirects) +
+                                                         " redirects; the last one was " + std::to_string(response.status) +
+                                                         " to '" + catalog::shorten(*location) + "'"};
+        followed.push_back(std::to_string(response.status) + " -> " + *next);
+        apply_redirect(request, response.status, std::move(*next));
     }
-
-    if (request.origin.scheme == "http")
-        co_return co_await exchange(tcp_stream, message, request, budget, config_.max_response_bytes);
-
-    beast::ssl_stream<beast::tcp_stream> tls_stream(std::move(tcp_stream), tls_);
-    SSL* ssl_handle = tls_stream.native_handle();
-    error_code address_ec;
-    [[maybe_unused]] const auto address = asio::ip::make_address(request.origin.host, address_ec);
-    const bool ip_literal = !address_ec;
-    // Beast's example checks neither: SNI for names only (RFC 6066), and the name or IP must match.
-    X509_VERIFY_PARAM* param = SSL_get0_param(ssl_handle);
-    X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
-    const bool configured = ip_literal ? X509_VERIFY_PARAM_set1_ip_asc(param, request.origin.host.c_str()) == 1
-                                       : (SSL_set_tlsext_host_name(ssl_handle, request.origin.host.c_str()) == 1 &&
-                                          X509_VERIFY_PARAM_set1_host(param, request.origin.host.c_str(), 0) == 1);
-    if (!configured)
-        co_return Failure{FailureKind::tls, "cannot set up certificate checks for host '" + request.origin.host + "'"};
-
-    beast::get_lowest_layer(tls_stream).expires_after(budget.remaining());
-    if (auto [handshake_ec] = co_await tls_stream.async_handshake(ssl::stream_base::client, use_tuple); handshake_ec) {
-        if (handshake_ec == beast::error::timeout) co_return timeout(budget.total, "in the TLS handshake with " + origin);
-        co_return Failure{FailureKind::tls, "TLS handshake with " + host_port(request.origin) +
-                                                " failed: " + tls_error_text(ssl_handle, handshake_ec)};
-    }
-    auto result = co_await exchange(tls_stream, message, request, budget, config_.max_response_bytes);
-    if (!result) co_return result;  // the stream may be mid-message: just close it
-    // Polite close_notify; its errors (stream_truncated, eof, timeout) change nothing about the result.
-    beast::get_lowest_layer(tls_stream).expires_after(std::min<Clock::duration>(budget.remaining(), tls_shutdown_grace));
-    co_await tls_stream.async_shutdown(use_tuple);
-    co_return result;
 }
 
 }  // namespace mamute::upstream

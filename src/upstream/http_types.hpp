@@ -42,8 +42,8 @@ struct Response {
     std::chrono::microseconds elapsed{0};
     // Same-origin redirects the client followed, in order: "301 -> /new/target".
     std::vector<std::string> followed_redirects;
-    // A redirect the client did not follow (another origin, or the limit reached): its Location, as sent.
-    // The response above is then that 3xx response itself.
+    // A redirect the client did not follow (another origin, an invalid Location, or max_redirects 0): its
+    // Location, as sent. The response above is then that 3xx response itself.
     std::optional<std::string> redirect_not_followed;
 };
 

@@ -99,6 +99,9 @@ config::UpstreamConfig fast_config() {
     config::UpstreamConfig config;
     config.connect_timeout = std::chrono::milliseconds(2000);
     config.total_timeout = std::chrono::milliseconds(5000);
+    // These servers answer once and wait for the client to close: one connection per call
+    // (pool_test.cpp covers keep-alive).
+    config.pool_max_idle_per_origin = 0;
     return config;
 }
 
@@ -373,4 +376,84 @@ TEST_CASE("client: headers at the limits are sent", "[upstream][client]") {
     auto result = h.call(client, request, serve_http(h.acceptor, [](const SeenRequest&) { return ok_response("{}"); }, &seen));
     REQUIRE(result);
     CHECK(seen["X-Big"].size() == 8187);
+}
+
+TEST_CASE("client: a body over max_request_body_bytes is refused without connecting", "[upstream][client]") {
+    Harness h;
+    auto config = fast_config();
+    config.max_request_body_bytes = 16;
+    Client client(config);
+    bool accepted = false;
+    std::optional<Expected<Response, Failure>> result;
+    asio::co_spawn(h.io, [&]() -> asio::awaitable<void> {
+        auto [ec, socket] = co_await h.acceptor.async_accept(use_tuple);
+        accepted = !ec;
+    }, asio::detached);
+    auto request = h.request();
+    request.method = "POST";
+    request.body = std::string(17, 'x');
+    asio::co_spawn(h.io, [&]() -> asio::awaitable<void> {
+        result.emplace(co_await client.send(std::move(request)));
+        h.acceptor.close();
+    }, asio::detached);
+    h.io.run();
+    REQUIRE(result.has_value());
+    REQUIRE_FALSE(*result);
+    CHECK(result->error().kind == FailureKind::refused);
+    CHECK(result->error().message == "request body is 17 bytes; at most 16 bytes may be sent");
+    CHECK_FALSE(accepted);
+    CHECK(client.stats().connections_opened == 0);
+}
+
+TEST_CASE("client: tls_timeout bounds a handshake the server never answers", "[upstream][client][tls]") {
+    Harness h;
+    auto config = fast_config();
+    config.tls_timeout = std::chrono::milliseconds(150);
+    Client client(config);
+    // Accepts TCP, then says nothing: the client's ClientHello goes unanswered.
+    auto silent = [](tcp::acceptor& acceptor) -> asio::awaitable<void> {
+        auto [ec, socket] = co_await acceptor.async_accept(use_tuple);
+        if (ec) co_return;
+        char sink[512];
+        for (;;)
+            if (auto [read_ec, n] = co_await socket.async_read_some(asio::buffer(sink), use_tuple); read_ec) break;
+    };
+    const auto start = std::chrono::steady_clock::now();
+    auto result = h.call(client, h.request("https"), silent(h.acceptor));
+    const auto took = std::chrono::steady_clock::now() - start;
+    REQUIRE_FALSE(result);
+    CHECK(result.error().kind == FailureKind::timeout);
+    CHECK(result.error().message ==
+          "timed out after 150 ms in the TLS handshake with https://127.0.0.1:" + std::to_string(h.port()));
+    CHECK(took < std::chrono::milliseconds(2000));  // well before total_timeout (5 s)
+}
+
+TEST_CASE("client: a second TLS connection to an origin resumes the session, and only to that origin",
+          "[upstream][client][tls]") {
+    const auto certificate = testing::make_certificate("IP:127.0.0.1,DNS:localhost");
+    const testing::TempFile ca("mamute-test-resume-ca", certificate.cert_pem);
+    ssl::context server_tls(ssl::context::tls_server);
+    server_tls.use_certificate(asio::buffer(certificate.cert_pem), ssl::context::pem);
+    server_tls.use_private_key(asio::buffer(certificate.key_pem), ssl::context::pem);
+    auto config = fast_config();  // no pooling: every call makes a new connection and handshake
+    config.ca_file = ca.path.string();
+    Client client(config);
+    const auto respond = [](const SeenRequest&) { return ok_response("{}"); };
+
+    for (const char* tls_version : {"TLS 1.3", "TLS 1.2"}) {
+        INFO(tls_version);
+        if (std::string(tls_version) == "TLS 1.2") SSL_CTX_set_max_proto_version(server_tls.native_handle(), TLS1_2_VERSION);
+        const auto resumed_before = client.stats().tls_resumed.load();
+        Harness h;
+        for (int i = 0; i < 3; ++i) {
+            auto result = h.call(client, h.request("https"), serve_https(h.acceptor, server_tls, respond, nullptr));
+            REQUIRE(result);
+            h.io.restart();
+        }
+        CHECK(client.stats().tls_resumed - resumed_before == 2);
+        // Same server, other host name: another origin, so a full handshake with its own checks.
+        auto by_name = h.call(client, h.request("https", "localhost"), serve_https(h.acceptor, server_tls, respond, nullptr));
+        REQUIRE(by_name);
+        CHECK(client.stats().tls_resumed - resumed_before == 2);
+    }
 }
