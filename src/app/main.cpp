@@ -22,6 +22,7 @@
 #include "config/command_line.hpp"
 #include "mcp/server.hpp"
 #include "mcp/session_ids.hpp"
+#include "observability/metrics.hpp"
 #include "toolset/toolset.hpp"
 #include "transport/http_server.hpp"
 #include "transport/stdio_server.hpp"
@@ -157,7 +158,7 @@ int main(int argc, char** argv) {
     auto config = std::move(parsed->config);
     config::apply_environment(config, [](const char* name) { return std::getenv(name); });
     if (config.specs.empty()) config.specs.push_back(MAMUTE_DEFAULT_SPEC);
-    log::set_level(config.log.level);
+    log::configure(config.log.level, config.log.format);
     auto logger = log::get("app");
 
     // A spec that cannot be used is reported and left out; the others keep serving.
@@ -172,14 +173,27 @@ int main(int argc, char** argv) {
         logger->info("loaded spec '{}' {} from {}: {} operations", spec->title, spec->version, spec->source,
                      spec->operations.size());
 
+    auto metrics = std::make_shared<observability::Metrics>();
+    std::size_t operation_count = 0;
+    for (const auto& spec : catalog->specs) operation_count += spec->operations.size();
+    metrics->set_specs(catalog->specs.size(), operation_count);
+
     try {
         auto client = std::make_shared<const upstream::Client>(config.upstream);
         auto tools = std::make_shared<const toolset::Toolset>(
-            std::make_shared<const catalog::Catalog>(std::move(*catalog)), client, config.upstream);
+            std::make_shared<const catalog::Catalog>(std::move(*catalog)), client, config.upstream, metrics);
         auto sessions = std::make_shared<mcp::SessionIds>(config.http.session_secret, config.http.session_lifetime);
         auto dispatcher =
             std::make_shared<const mcp::Dispatcher>(tools, std::make_shared<mcp::SessionState>(), config.mcp);
-        auto mcp_server = std::make_shared<const mcp::Server>(dispatcher, sessions, config.http);
+        mcp::ServerOptions server_options;
+        server_options.events.auth_failure = [metrics] { metrics->auth_failure(); };
+        server_options.events.rate_limited = [metrics] { metrics->rate_limited(); };
+        auto mcp_server = std::make_shared<const mcp::Server>(dispatcher, sessions, config.http, std::move(server_options));
+        // A weak pointer: the metrics outlive the server during shutdown.
+        metrics->set_sessions_gauge_source([weak = std::weak_ptr<const mcp::Server>(mcp_server)]() -> std::size_t {
+            auto server = weak.lock();
+            return server ? server->active_sessions() : 0;
+        });
 
         const unsigned threads =
             config.http.threads ? config.http.threads : std::max(1u, std::thread::hardware_concurrency());
@@ -188,7 +202,7 @@ int main(int argc, char** argv) {
         fit_connections_to_descriptors(config.http);
         std::optional<transport::HttpServer> listener;
         try {
-            listener.emplace(io, config, mcp_server);
+            listener.emplace(io, config, mcp_server, metrics);
         } catch (const boost::system::system_error& e) {
             logger->critical("cannot listen on {}:{}: {}", config.http.bind, config.http.port, e.code().message());
             return exit_usage;
@@ -206,6 +220,8 @@ int main(int argc, char** argv) {
 
         const auto endpoint = server.local_endpoint();
         logger->info("listening on http://{}:{}/mcp ({} threads)", display_address(endpoint), endpoint.port(), threads);
+        if (const auto admin = server.admin_endpoint())
+            logger->info("health and metrics on http://{}:{}/metrics", display_address(*admin), admin->port());
 
         run_threads(io, threads);
     } catch (const std::exception& e) {

@@ -21,6 +21,7 @@ struct IncomingHttp {
     std::optional<std::string> mcp_name;          // Mcp-Name (2026-07-28)
     // The configured credential headers present (X-API-Key, Authorization, ...), named as configured.
     std::vector<std::pair<std::string, std::string>> credentials;
+    std::optional<std::string> authorization;  // checked against http.auth_token, whether or not it is a credential
     std::optional<std::string> access_control_request_method;
     std::optional<std::string> access_control_request_headers;
     std::string remote_address;                  // the peer's IP address

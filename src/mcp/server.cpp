@@ -49,25 +49,97 @@ bool accepts_event_stream(const IncomingHttp& request) {
     return request.accept && request.accept->find("text/event-stream") != std::string::npos;
 }
 
-CallScope scope_for(const IncomingHttp& request, std::string session, std::string protocol_version,
-                    EventSink* sink) {
-    CallScope scope;
-    scope.session = std::move(session);
-    scope.protocol_version = std::move(protocol_version);
-    scope.request_id = request.request_id;
-    scope.sink = sink;
-    scope.credentials = request.credentials;
-    return scope;
+// Protection refusals are not JSON-RPC method errors; -32000 is the range's server-defined start.
+constexpr int refused_code = -32000;
+
+// The tools/call requests in a batch: each is charged against the rate limit.
+unsigned tools_calls_in(const json::array& batch) {
+    unsigned calls = 0;
+    for (const auto& message : batch) {
+        const auto* object = message.if_object();
+        if (!object || !object->contains("id")) continue;
+        const auto* method = object->if_contains("method");
+        calls += method && method->is_string() && method->as_string() == "tools/call";
+    }
+    return calls;
 }
 
 }  // namespace
 
 Server::Server(std::shared_ptr<const Dispatcher> dispatcher, std::shared_ptr<SessionIds> sessions,
-               const config::HttpConfig& config)
-    : dispatcher_(std::move(dispatcher)), sessions_(std::move(sessions)), allowed_origins_(config.allowed_origins) {
+               const config::HttpConfig& config, ServerOptions options)
+    : dispatcher_(std::move(dispatcher)),
+      sessions_(std::move(sessions)),
+      allowed_origins_(config.allowed_origins),
+      auth_(config.auth_token),
+      trust_forwarded_for_(config.trust_forwarded_for),
+      idle_timeout_(config.session_idle_timeout),
+      options_(std::move(options)),
+      limiter_(std::make_unique<RateLimiter>(config.rate_limit_per_minute, config.rate_limit_burst)),
+      address_limiter_(std::make_unique<RateLimiter>(config.rate_limit_per_minute * address_share,
+                                                     config.rate_limit_burst * address_share)),
+      activity_(std::make_unique<SessionActivity>(config.max_sessions, config.session_idle_timeout,
+                                                  [this](const std::string& id) { end_idle_session(id); })) {
     allowed_hosts_ = config.allowed_hosts;
     if (allowed_hosts_.empty() && is_loopback_address(config.bind))
         allowed_hosts_ = {"localhost", "127.0.0.1", "[::1]"};
+    if (!options_.now) options_.now = [] { return std::chrono::steady_clock::now(); };
+}
+
+void Server::end_idle_session(const std::string& id) const {
+    sessions_->end(id, SessionIds::Clock::now());
+    dispatcher_->state().cancel_session(id);
+    log::get("mcp")->info("session ended after {} s unused", idle_timeout_.count());
+}
+
+CallScope Server::scope_for(const IncomingHttp& request, std::string session, std::string protocol_version,
+                            EventSink* sink) const {
+    CallScope scope;
+    scope.session = std::move(session);
+    scope.protocol_version = std::move(protocol_version);
+    scope.request_id = request.request_id;
+    scope.sink = sink;
+    // Our own bearer token is never forwarded to an API.
+    scope.credentials = auth_.forwardable(request.credentials);
+    return scope;
+}
+
+std::optional<HttpReply> Server::check_auth(const IncomingHttp& request) const {
+    if (!auth_.enabled()) return std::nullopt;
+    const auto given = request.authorization ? std::optional<std::string_view>(*request.authorization)
+                                             : find_header(request.credentials, "Authorization");
+    if (auth_.accepts(given)) return std::nullopt;
+    if (options_.events.auth_failure) options_.events.auth_failure();
+    log::get("mcp")->warn("[{}] refused: {} bearer token", request.request_id, given ? "wrong" : "no");
+    auto reply = rpc_error_reply(401, nullptr, refused_code,
+                                 "Unauthorized: send the server's token as \"Authorization: Bearer <token>\"");
+    // RFC 6750: no error code when no credentials came, invalid_token when they were wrong.
+    reply.set_header("WWW-Authenticate",
+                     given ? R"(Bearer realm="mamute-mcp", error="invalid_token")" : R"(Bearer realm="mamute-mcp")");
+    return reply;
+}
+
+std::optional<HttpReply> Server::check_rate(const IncomingHttp& request, unsigned calls, const json::value& id) const {
+    if (!limiter_->enabled() || calls == 0) return std::nullopt;
+    const auto key = rate_limit_key(auth_.forwardable(request.credentials), request.remote_address,
+                                    request.forwarded_for, trust_forwarded_for_);
+    const auto address = rate_limit_key({}, request.remote_address, request.forwarded_for, trust_forwarded_for_);
+    auto decision = key == address ? RateLimiter::Decision{} : address_limiter_->take(address, calls, options_.now());
+    if (decision.allowed) decision = limiter_->take(key, calls, options_.now());
+    if (decision.allowed) return std::nullopt;
+    if (options_.events.rate_limited) options_.events.rate_limited();
+    const auto wait = std::to_string(decision.retry_after.count());
+    log::get("mcp")->warn("[{}] rate limited: {} tools/call, retry after {} s", request.request_id, calls, wait);
+    std::string message =
+        decision.over_burst
+            ? "Rate limit exceeded: this batch holds " + std::to_string(calls) + " tools/call, more than the burst of " +
+                  std::to_string(limiter_->burst()) + "; send fewer at once and retry after " + wait + " s"
+            : "Rate limit exceeded: at most " + std::to_string(limiter_->per_minute()) +
+                  " tools/call per minute (burst " + std::to_string(limiter_->burst()) + "); retry after " + wait + " s";
+    auto reply = rpc_error_reply(429, id, refused_code, std::move(message),
+                                 json::object{{"retryAfterSeconds", decision.retry_after.count()}});
+    reply.set_header("Retry-After", wait);
+    return reply;
 }
 
 std::vector<std::pair<std::string, std::string>> Server::cors_headers(const IncomingHttp& request) const {
@@ -75,7 +147,8 @@ std::vector<std::pair<std::string, std::string>> Server::cors_headers(const Inco
     if (!request.origin) return {};
     return {{"Access-Control-Allow-Origin", *request.origin},
             {"Vary", "Origin"},
-            {"Access-Control-Expose-Headers", "Mcp-Session-Id, Mcp-Protocol-Version, X-Request-Id"}};
+            {"Access-Control-Expose-Headers",
+             "Mcp-Session-Id, Mcp-Protocol-Version, X-Request-Id, WWW-Authenticate, Retry-After"}};
 }
 
 std::shared_ptr<SessionState::InFlight> Server::register_stream(const std::string& session,
@@ -94,10 +167,15 @@ boost::asio::awaitable<HttpReply> Server::handle(IncomingHttp request, EventSink
     const auto path = path_of(request.target);
     HttpReply reply;
     if (path == "/healthz" && request.method == "GET") {
+        // Open even with a token: load balancers probe without credentials.
         reply = json_reply(200, json::object{{"status", "ok"}});
     } else if (path != endpoint_path) {
         // Includes /.well-known/oauth-*: a JSON 404 tells clients there is no OAuth flow to start.
+        // Not behind the token: it reveals nothing, and clients probe it without credentials.
         reply = json_reply(404, json::object{{"error", "not_found"}, {"message", "the MCP endpoint is POST /mcp"}});
+    } else if (auto refused = request.method == "OPTIONS" ? std::optional<HttpReply>() : check_auth(request)) {
+        // CORS preflights stay open: browsers send them without credentials.
+        reply = std::move(*refused);
     } else if (request.method == "POST") {
         reply = co_await handle_post(request, accepts_event_stream(request) ? sink : nullptr);
     } else if ((request.method == "GET" || request.method == "DELETE") && !request.session_id &&
@@ -146,6 +224,18 @@ std::optional<HttpReply> Server::check_session(const IncomingHttp& request, cons
     if (!verified)
         return rpc_error_reply(404, id, rpc::session_not_found,
                                "Session not found: it ended or expired; initialize a new one");
+    switch (activity_->touch(*request.session_id, options_.now())) {
+    case SessionActivity::Touch::seen:
+    case SessionActivity::Touch::admitted:
+        break;
+    case SessionActivity::Touch::idle:
+        end_idle_session(*request.session_id);
+        return rpc_error_reply(404, id, rpc::session_not_found,
+                               "Session not found: it ended after " + std::to_string(idle_timeout_.count()) +
+                                   " s unused; initialize a new one");
+    case SessionActivity::Touch::full:
+        return rpc_error_reply(503, id, refused_code, "Server busy: too many sessions on this server; retry later");
+    }
     info = std::move(*verified);
     return std::nullopt;
 }
@@ -164,6 +254,7 @@ HttpReply Server::handle_get(const IncomingHttp& request) const {
 HttpReply Server::handle_delete(const IncomingHttp& request) const {
     if (!request.session_id)
         return rpc_error_reply(400, nullptr, rpc::invalid_request, "Bad Request: Mcp-Session-Id header is required");
+    activity_->end(*request.session_id);
     if (!sessions_->end(*request.session_id, SessionIds::Clock::now()))
         return rpc_error_reply(404, nullptr, rpc::session_not_found, "Session not found");
     // Open GET streams and calls in flight of this session end with it.
@@ -188,7 +279,8 @@ boost::asio::awaitable<HttpReply> Server::handle_post(const IncomingHttp& reques
         SessionInfo info;
         if (auto refused = check_session(request, nullptr, info)) co_return std::move(*refused);
         co_return co_await handle_batch(message.as_array(),
-                                        scope_for(request, *request.session_id, info.protocol_version, nullptr));
+                                        scope_for(request, *request.session_id, info.protocol_version, nullptr),
+                                        request);
     }
 
     auto classified = jsonrpc::classify(message);
@@ -204,8 +296,14 @@ boost::asio::awaitable<HttpReply> Server::handle_post(const IncomingHttp& reques
             co_return json_reply(200, jsonrpc::make_error(call->id, rpc::invalid_params,
                                                           "Invalid params: initialize needs \"protocolVersion\""));
         const auto version = negotiate_protocol_version(requested->as_string());
+        auto session = sessions_->issue(version, SessionIds::Clock::now());
+        if (!activity_->start(session, options_.now())) {
+            log::get("mcp")->warn("[{}] session refused: {} sessions open", request.request_id, activity_->size());
+            co_return rpc_error_reply(503, call->id, refused_code,
+                                      "Server busy: too many sessions on this server; retry later");
+        }
         auto reply = json_reply(200, jsonrpc::make_result(call->id, dispatcher_->initialize_result(version)));
-        reply.set_header("Mcp-Session-Id", sessions_->issue(version, SessionIds::Clock::now()));
+        reply.set_header("Mcp-Session-Id", std::move(session));
         log::get("mcp")->info("[{}] session started, protocol {}", request.request_id, version);
         co_return reply;
     }
@@ -219,6 +317,8 @@ boost::asio::awaitable<HttpReply> Server::handle_post(const IncomingHttp& reques
         co_return empty_reply(202);
     }
     if (!call) co_return empty_reply(202);  // a client's response to us
+    if (call->method == "tools/call")
+        if (auto limited = check_rate(request, 1, call->id)) co_return std::move(*limited);
     co_return json_reply(200, co_await dispatcher_->handle_request(*call, scope));
 }
 
@@ -244,14 +344,19 @@ boost::asio::awaitable<HttpReply> Server::handle_stateless(const IncomingHttp& r
     if (auto* refused = std::get_if<HttpReply>(&validated)) co_return std::move(*refused);
     auto& call = std::get<StatelessRequest>(validated);
     scope.request_log_level = call.log_level;
+    if (call.request.method == "tools/call")
+        if (auto limited = check_rate(request, 1, call.request.id)) co_return std::move(*limited);
     auto response = co_await dispatcher_->handle_request(call.request, scope);
     decorate_stateless_result(call.request.method, response);
     co_return json_reply(200, response);
 }
 
-boost::asio::awaitable<HttpReply> Server::handle_batch(const json::array& batch, const CallScope& scope) const {
+boost::asio::awaitable<HttpReply> Server::handle_batch(const json::array& batch, const CallScope& scope,
+                                                      const IncomingHttp& request) const {
     if (auto refusal = Dispatcher::batch_refusal(batch, scope.protocol_version))
         co_return rpc_error_reply(400, nullptr, rpc::invalid_request, std::move(*refusal));
+    // All of the batch's calls or none: a batch is answered as one.
+    if (auto limited = check_rate(request, tools_calls_in(batch), nullptr)) co_return std::move(*limited);
     auto responses = co_await dispatcher_->handle_batch(batch, scope);
     if (responses.empty()) co_return empty_reply(202);  // only notifications and responses
     co_return json_reply(200, responses);

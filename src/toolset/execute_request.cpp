@@ -2,7 +2,9 @@
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <boost/url/parse.hpp>
 #include <chrono>
+#include <optional>
 
 #include "catalog/text.hpp"
 #include "common/encoding.hpp"
@@ -21,23 +23,26 @@ using upstream::HeaderList;
 namespace {
 
 constexpr const char* description = R"(Make a live call to an API described by a loaded spec.
-The call is checked against the spec first (operation, path/query/header parameters, request body) and is only sent to the spec's own servers (or the base URL mamute-mcp was started with); anything else is refused and nothing is sent.
+The call is checked against the spec first (operation, path/query/header/cookie parameters, request body) and is only sent to the spec's own servers (or the base URL mamute-mcp was started with); anything else is refused and nothing is sent.
 Credentials: the X-API-Key and Authorization headers of this MCP connection are forwarded with the call and win over headers given here (the result's "note" says when one of yours was not sent). Only when the connection has none is an X-API-Key or Authorization given in headers sent as it is; prefer connection credentials to putting keys in the arguments.
 
 Two argument forms (use one, never both; unknown arguments are refused):
 1. Structured: {"method": "GET", "path": "/cdn/resource/{id}", "pathParams": {"id": "42"}, "query": {"limit": 10}}
-   path may also be concrete ("/cdn/resource/42"). body is any JSON value, sent as application/json unless contentType says otherwise: then give the exact text as a string, or an object for application/x-www-form-urlencoded and multipart/form-data (a file field as {"filename": "index.html", "content": "<h1>hi</h1>", "contentType": "text/html"}).
+   path may also be concrete ("/cdn/resource/42"). cookies takes cookie parameters by name. Values are checked against the operation's schemas (types, enums, required and unknown properties) and every problem is reported at once.
+   body is any JSON value, sent as the operation's JSON media type unless contentType names another one the operation takes: then give the exact text as a string, {"base64": "..."} for binary data, or an object for application/x-www-form-urlencoded and multipart/form-data (a file field as {"filename": "index.html", "content": "<h1>hi</h1>", "contentType": "text/html"}, or with "base64" instead of "content").
+   server picks one of the operation's servers and its variables: {"url": "https://{region}.api.example.com", "variables": {"region": "eu"}} (see get-server-variables); host variables only take the values the spec lists.
 2. HAR, as ReadMe's MCP servers take it: {"harRequest": {"method": "POST", "url": "https://api.mamutecloud.com/security/apikey", "headers": [{"name": "content-type", "value": "application/json"}], "postData": {"mimeType": "application/json", "text": "{\"name\": \"deploy-key\"}"}}}
 
 title picks the spec when several are loaded (see list-specs); get-endpoint shows an operation's parameters.
-Result: JSON {request, status, statusText, headers, body}; status >= 400 comes back with isError (and the same JSON). Large bodies are cut and say so in "truncated".)";
+Result: JSON {request, status, statusText, headers, body}; status >= 400 comes back with isError (and the same JSON). Large bodies are cut and say so in "truncated". An image response comes as an image content item after the JSON. Same-origin redirects are followed and listed in "redirects"; a redirect to another origin is returned as it is, with a note.)";
 
 // Response headers worth an agent's attention; the rest is noise or could carry cookies.
 bool keep_header(const std::string& name) {
-    static constexpr std::string_view exact[] = {"content-type", "location", "retry-after", "x-request-id", "request-id", "etag"};
+    static constexpr std::string_view exact[] = {"content-type", "location",         "retry-after", "x-request-id",
+                                                 "request-id",   "x-correlation-id", "etag"};
     for (auto wanted : exact)
         if (name == wanted) return true;
-    return name.starts_with("x-ratelimit-") || name.starts_with("ratelimit");
+    return name.starts_with("x-ratelimit-") || name.starts_with("x-rate-limit-") || name.starts_with("ratelimit");
 }
 
 // Strict UTF-8: no overlong forms, no surrogates, nothing above U+10FFFF.
@@ -74,6 +79,48 @@ std::string_view utf8_prefix(std::string_view text, std::size_t limit) {
     return text.substr(0, end);
 }
 
+
+// The media type without parameters, lower-cased: "Image/PNG; x=1" -> "image/png".
+std::string media_type(std::string_view content_type) {
+    auto type = content_type.substr(0, content_type.find(';'));
+    while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) type.remove_suffix(1);
+    while (!type.empty() && (type.front() == ' ' || type.front() == '\t')) type.remove_prefix(1);
+    return ascii_lower(type);
+}
+
+// Raster images reach the model as image content; SVG is XML text and reads better as text.
+bool is_image(std::string_view media) {
+    return media.starts_with("image/") && media.size() > 6 && media != "image/svg+xml";
+}
+
+std::size_t base64_size(std::size_t bytes) { return (bytes + 2) / 3 * 4; }
+
+enum class Destination { same_origin, other_origin, invalid };
+
+// Where a Location the client did not follow points, seen from the request's origin. Relative references
+// stay on it; anything absolute that parse_http_url refuses (another scheme, userinfo) counts as leaving.
+Destination destination(const upstream::Origin& origin, std::string_view location) {
+    const auto reference = boost::urls::parse_uri_reference(location);
+    if (!reference) return Destination::invalid;
+    if (!reference->has_scheme() && !reference->has_authority()) return Destination::same_origin;
+    const auto absolute = reference->has_scheme() ? std::string(location) : origin.scheme + ":" + std::string(location);
+    const auto parsed = upstream::parse_http_url(absolute);
+    return parsed && parsed->origin == origin ? Destination::same_origin : Destination::other_origin;
+}
+
+// The client follows only same-origin redirects with a valid Location, up to a limit: say which stopped it.
+std::string unfollowed_note(const upstream::Request& request, const upstream::Response& response) {
+    const auto& location = *response.redirect_not_followed;
+    const auto start = "redirect to " + catalog::shorten(location) + " was not followed: ";
+    switch (destination(request.origin, location)) {
+        case Destination::other_origin:
+            return start + "it leaves " + request.origin.to_string() +
+                   " (only same-origin redirects are followed; call it yourself if it is one of the spec's servers)";
+        case Destination::invalid: return start + "the location is not a valid URL";
+        case Destination::same_origin: break;
+    }
+    return start + "the redirect limit was reached (" + std::to_string(response.followed_redirects.size()) + " followed)";
+}
 
 std::string truncation_note(std::size_t shown, std::size_t total) {
     return "showing " + std::to_string(shown) + " of " + std::to_string(total) + " bytes";
@@ -162,11 +209,15 @@ json::object execute_request_definition() {
          {"headers", schema::map_of(schema::string(),
                                     "Selected response headers, lower-case names (content-type, location, etag, "
                                     "retry-after, rate limits, request ids)")},
-         {"body", schema::any("Response body: parsed JSON for JSON media types, else UTF-8 text, else "
-                              "{base64, bytes} for binary data")},
+         {"body", schema::any("Response body: parsed JSON for JSON media types, else UTF-8 text; an image "
+                              "is {mimeType, bytes, image} and comes as an image content item after the text; "
+                              "other binary data (and an image over the size limit) is {base64, bytes}")},
          {"truncated", schema::string("Present when the body was cut: \"showing N of M bytes\"")},
+         {"redirects", schema::array_of(schema::string(), "Same-origin redirects followed, in order: "
+                                                          "\"301 -> /new/path\"; absent when none")},
          {"note", schema::string("Hints joined by \"; \": an argument header replaced by the connection's "
-                                 "credential, or that no credentials were forwarded on a 401/403")}},
+                                 "credential, a redirect that was not followed and why, or that no credentials "
+                                 "were forwarded on a 401/403")}},
         {"request", "status", "statusText", "headers", "body"});
     return json::object{
         {"name", "execute-request"},
@@ -238,6 +289,9 @@ ToolResult render_response(const upstream::Request& request, const upstream::Res
                      {"statusText", response.reason},
                      {"headers", std::move(headers)}};
     const auto& body = response.body;
+    const auto media = media_type(content_type);
+    const bool image = is_image(media) && !body.empty();
+    std::optional<json::object> image_item;
     bool rendered = false;
     if (upstream::is_json_media(content_type) && !body.empty()) {
         json::error_code ec;
@@ -247,7 +301,14 @@ ToolResult render_response(const upstream::Request& request, const upstream::Res
             rendered = true;
         }
     }
-    if (!rendered && is_valid_utf8(body)) {
+    if (image && base64_size(body.size()) <= max_body_bytes) {
+        out["body"] = json::object{
+            {"mimeType", media}, {"bytes", body.size()}, {"image", "sent as the image content item after this text"}};
+        image_item = image_content(base64_encode(body), media);
+        rendered = true;
+    }
+    // An image too large to send is cut like any other binary, never shown as text.
+    if (!rendered && !image && is_valid_utf8(body)) {
         const auto shown = utf8_prefix(body, max_body_bytes);
         out["body"] = shown;
         if (shown.size() < body.size()) out["truncated"] = truncation_note(shown.size(), body.size());
@@ -256,7 +317,13 @@ ToolResult render_response(const upstream::Request& request, const upstream::Res
         out["body"] = json::object{{"base64", base64_encode(shown)}, {"bytes", body.size()}};
         if (shown.size() < body.size()) out["truncated"] = truncation_note(shown.size(), body.size());
     }
+    if (!response.followed_redirects.empty()) {
+        json::array redirects;
+        for (const auto& step : response.followed_redirects) redirects.emplace_back(step);
+        out["redirects"] = std::move(redirects);
+    }
     auto all_notes = notes;
+    if (response.redirect_not_followed) all_notes.push_back(unfollowed_note(request, response));
     if ((response.status == 401 || response.status == 403) && credentials.empty())
         all_notes.push_back("no credentials were forwarded: add an X-API-Key or Authorization header to the MCP connection");
     if (!all_notes.empty()) out["note"] = join_notes(all_notes);
@@ -265,6 +332,7 @@ ToolResult render_response(const upstream::Request& request, const upstream::Res
     // Upstream errors keep the structured result: the status and body are what the agent needs, and the
     // object still matches the outputSchema (clients validate structuredContent whenever it is present).
     auto result = structured_result(std::move(structured.as_object()));
+    if (image_item) result.content.push_back(std::move(*image_item));
     result.is_error = response.status >= 400;
     return result;
 }
@@ -278,10 +346,12 @@ ToolResult render_failure(const upstream::Request& request, const upstream::Fail
 
 asio::awaitable<ToolResult> execute_request(const catalog::Catalog& catalog, const upstream::Client& client,
                                             const config::UpstreamConfig& config, const json::object& args,
-                                            const CallContext& context) {
+                                            const CallContext& context, observability::Metrics* metrics) {
     auto logger = log::get("upstream");
     static const std::vector<std::string> accepted = argument_names(execute_request_definition());
-    if (auto unknown = unknown_arguments(args, "execute-request", accepted)) co_return error_result(*unknown);
+    // Argument names are echoed too: one holding a key must not bring it back.
+    if (auto unknown = unknown_arguments(args, "execute-request", accepted))
+        co_return error_result(redact(*unknown, context.credentials));
     std::string title;
     if (const auto* value = args.if_contains("title"); value && !value->is_null()) {
         if (!value->is_string()) co_return error_result("'title' must be a string (see list-specs)");
@@ -304,7 +374,12 @@ asio::awaitable<ToolResult> execute_request(const catalog::Catalog& catalog, con
     for (const auto& name : built->replaced_headers)
         notes.push_back("header '" + catalog::shorten(name) + "' from the arguments was not sent: this MCP connection's own credential "
                         "is used instead");
+    const auto sent_at = std::chrono::steady_clock::now();
     auto response = co_await client.send(std::move(built->request));
+    if (metrics) {
+        metrics->upstream_call(std::chrono::steady_clock::now() - sent_at);
+        if (!response) metrics->upstream_failure(response.error().kind);
+    }
     if (!response) {
         logger->warn("[{}] {} {} {} failed ({}): {}", context.request_id, method, origin, path,
                      kind_name(response.error().kind), redact(response.error().message, context.credentials));

@@ -9,6 +9,7 @@
 
 #include "catalog/catalog.hpp"
 #include "config/config.hpp"
+#include "observability/metrics.hpp"
 #include "toolset/tool_result.hpp"
 #include "upstream/client.hpp"
 
@@ -18,7 +19,8 @@ boost::json::object execute_request_definition();
 
 boost::asio::awaitable<ToolResult> execute_request(const catalog::Catalog& catalog, const upstream::Client& client,
                                                    const config::UpstreamConfig& config,
-                                                   const boost::json::object& args, const CallContext& context);
+                                                   const boost::json::object& args, const CallContext& context,
+                                                   observability::Metrics* metrics = nullptr);
 
 // The pure halves of execute_request, exposed for tests.
 // {request, status, statusText, headers (a safe subset, lower-case), body}: body is parsed JSON for JSON

@@ -29,6 +29,10 @@ ToolResult structured_result(json::object value) {
     return result;
 }
 
+json::object image_content(std::string base64_data, std::string mime_type) {
+    return json::object{{"type", "image"}, {"data", std::move(base64_data)}, {"mimeType", std::move(mime_type)}};
+}
+
 ToolResult error_result(std::string message) {
     auto result = text_result(std::move(message));
     result.is_error = true;

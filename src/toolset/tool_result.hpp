@@ -24,6 +24,9 @@ ToolResult text_result(std::string text);
 // A structured result (MCP 2025-06-18): structuredContent is the object, and the one text item is the same
 // object serialised as compact JSON, for clients that read only text. Both always agree.
 ToolResult structured_result(boost::json::object value);
+// An MCP image content item ({type: "image", data, mimeType}), appended to a result's content after its
+// text item: clients show it to the model as a picture, which base64 inside JSON text never is.
+boost::json::object image_content(std::string base64_data, std::string mime_type);
 // isError result with a message an agent can act on: text only, no structuredContent (a tool's outputSchema
 // describes its successful results).
 ToolResult error_result(std::string message);

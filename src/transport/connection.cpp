@@ -13,6 +13,7 @@
 
 #include "common/encoding.hpp"
 #include "common/log.hpp"
+#include "observability/endpoints.hpp"
 #include "transport/sse_response.hpp"
 
 namespace mamute::transport {
@@ -45,11 +46,18 @@ std::string new_request_id() {
     return hex_encode(std::string_view(reinterpret_cast<const char*>(bytes), sizeof bytes));
 }
 
+// The client's X-Request-Id when it is safe to log and echo, else a fresh one.
+std::string request_id_of(const http::request<http::string_body>& request) {
+    const auto given_id = header(request, "X-Request-Id");
+    return given_id && safe_request_id(*given_id) ? *given_id : new_request_id();
+}
+
 mcp::IncomingHttp to_incoming(http::request<http::string_body>& request, const std::vector<std::string>& credential_headers,
-                              const std::string& remote_address) {
+                              const std::string& remote_address, std::string request_id) {
     mcp::IncomingHttp in;
     in.remote_address = remote_address;
     in.forwarded_for = header(request, "X-Forwarded-For");
+    in.authorization = header(request, "Authorization");
     in.method = std::string(request.method_string());
     in.target = std::string(request.target());
     in.host = header(request, "Host");
@@ -64,8 +72,7 @@ mcp::IncomingHttp to_incoming(http::request<http::string_body>& request, const s
         if (auto value = header(request, name)) in.credentials.emplace_back(name, std::move(*value));
     in.access_control_request_method = header(request, "Access-Control-Request-Method");
     in.access_control_request_headers = header(request, "Access-Control-Request-Headers");
-    const auto given_id = header(request, "X-Request-Id");
-    in.request_id = given_id && safe_request_id(*given_id) ? *given_id : new_request_id();
+    in.request_id = std::move(request_id);
     in.body = std::move(request.body());
     return in;
 }
@@ -84,9 +91,12 @@ http::response<http::string_body> to_response(const mcp::HttpReply& reply, unsig
 }
 
 // A reply for a request that could not be read whole (too large, malformed).
-http::response<http::string_body> early_error(http::status status, std::string_view message) {
+http::response<http::string_body> early_error(http::status status, std::string_view message,
+                                              const std::string& request_id = {}) {
     http::response<http::string_body> response{status, 11};
+    response.set(http::field::server, "mamute-mcp/" MAMUTE_VERSION);
     response.set(http::field::content_type, "application/json");
+    if (!request_id.empty()) response.set("X-Request-Id", request_id);
     response.body() = std::string(R"({"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":")") +
                       std::string(message) + "\"}}";
     response.keep_alive(false);
@@ -114,13 +124,14 @@ asio::awaitable<void> peer_closed(beast::tcp_stream& stream) {
 
 // The MCP reply, or a 500 when something unexpected was thrown: a bug must cost one request, not the connection.
 asio::awaitable<mcp::HttpReply> compute_reply(const mcp::Server& mcp, mcp::IncomingHttp incoming, mcp::EventSink* sink) {
+    const std::string request_id = incoming.request_id;
     try {
         co_return co_await mcp.handle(std::move(incoming), sink);
     } catch (const boost::system::system_error& e) {
         if (e.code() == asio::error::operation_aborted) throw;  // cancelled: the peer is gone
-        log::get("http")->error("internal error: {}", e.what());
+        log::get("http")->error("[{}] internal error: {}", request_id, e.what());
     } catch (const std::exception& e) {
-        log::get("http")->error("internal error: {}", e.what());
+        log::get("http")->error("[{}] internal error: {}", request_id, e.what());
     }
     mcp::HttpReply reply;
     reply.status = 500;
@@ -151,19 +162,55 @@ asio::awaitable<void> run_event_stream(SseResponse& sse, beast::tcp_stream& stre
     if (ended.index() == 0) co_await sse.finish({});
 }
 
+// What the access log and the request counter say about one request: method and path only (the
+// query string and header values could hold keys). Recorded just before the reply is written, so a
+// client that has its answer can rely on it being counted; the time is the time to answer.
+struct RequestRecord {
+    std::string method = "other";
+    std::string path = "-";
+    std::string request_id;
+    std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+};
+
+// `access` is null when the access log is off.
+void record(observability::Metrics& metrics, spdlog::logger* access, const RequestRecord& request, unsigned status,
+            std::size_t body_bytes, const std::string& remote_address) {
+    metrics.http_request(request.method, status);
+    if (!access) return;
+    const auto elapsed = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - request.started);
+    access->info("[{}] {} {} {} {} bytes {:.1f} ms from {}", request.request_id, request.method,
+                             request.path, status, body_bytes, elapsed.count(),
+                             remote_address.empty() ? "-" : remote_address);
+}
+
 }  // namespace
 
 asio::awaitable<void> serve_connection(asio::ip::tcp::socket socket, std::shared_ptr<const ConnectionSettings> settings,
                                        std::shared_ptr<const mcp::Server> mcp) {
     const auto& config = settings->http;
+    auto& metrics = *settings->metrics;
     auto logger = log::get("http");
+    // Looked up once per connection: the logger registry takes a lock.
+    const auto access_logger = settings->access_log ? log::get("access") : nullptr;
     boost::system::error_code endpoint_ec;
     const auto peer = socket.remote_endpoint(endpoint_ec);
     const std::string remote_address = endpoint_ec ? std::string() : peer.address().to_string();
     beast::tcp_stream stream(std::move(socket));
     beast::flat_buffer buffer;
 
-    for (;;) {
+    for (bool first = true;; first = false) {
+        if (!first && buffer.size() == 0) {
+            // Kept alive between requests: idle_timeout bounds the wait for the next one's first
+            // byte, then read_timeout bounds reading it whole.
+            stream.expires_after(config.idle_timeout);
+            auto [idle_error, idle_bytes] = co_await stream.async_read_some(buffer.prepare(4096), use_nothrow);
+            if (idle_error) break;  // closed by the client, or idle too long: nothing to answer
+            buffer.commit(idle_bytes);
+        }
+        RequestRecord record_of;
+        auto answered = [&](unsigned status, std::size_t body_bytes) {
+            record(metrics, access_logger.get(), record_of, status, body_bytes, remote_address);
+        };
         // A fresh parser per message, so each gets its own limits.
         http::request_parser<http::string_body> parser;
         parser.body_limit(config.max_request_bytes);
@@ -183,46 +230,80 @@ asio::awaitable<void> serve_connection(asio::ip::tcp::socket socket, std::shared
         }
         (void)bytes_read;
         if (read_error) {
+            // A body over the limit is refused once its header is complete, before is_header_done().
+            if (parser.is_header_done() || read_error == http::error::body_limit) {
+                record_of.method = std::string(parser.get().method_string());
+                record_of.path = std::string(parser.get().target().substr(0, parser.get().target().find('?')));
+                record_of.request_id = request_id_of(parser.get());
+            } else {
+                record_of.request_id = new_request_id();
+            }
+            std::optional<http::status> status;
+            std::string_view message;
             if (read_error == http::error::body_limit) {
-                stream.expires_after(config.read_timeout);
-                co_await http::async_write(stream, early_error(http::status::payload_too_large,
-                                                               "Request body too large"),
-                                           use_nothrow);
+                status = http::status::payload_too_large;
+                message = "Request body too large";
             } else if (read_error == http::error::header_limit) {
+                status = http::status::request_header_fields_too_large;
+                message = "Request headers too large";
+            } else if (read_error == beast::error::timeout) {
+                // The stream closed the socket when the deadline passed: no reply can go out.
+                logger->info("[{}] request not read within {} ms; connection closed", record_of.request_id,
+                             config.read_timeout.count());
+            } else if (read_error != http::error::end_of_stream && read_error != asio::error::connection_reset &&
+                       read_error != asio::error::operation_aborted && read_error != asio::error::eof) {
+                status = http::status::bad_request;
+                message = "Malformed HTTP request";
+            }
+            if (status) {
+                auto response = early_error(*status, message, record_of.request_id);
+                answered(static_cast<unsigned>(*status), response.body().size());
                 stream.expires_after(config.read_timeout);
-                co_await http::async_write(stream, early_error(http::status::request_header_fields_too_large,
-                                                               "Request headers too large"),
-                                           use_nothrow);
-            } else if (read_error != http::error::end_of_stream && read_error != beast::error::timeout &&
-                       read_error != asio::error::connection_reset && read_error != asio::error::operation_aborted &&
-                       read_error != asio::error::eof) {
-                stream.expires_after(config.read_timeout);
-                co_await http::async_write(stream, early_error(http::status::bad_request, "Malformed HTTP request"),
-                                           use_nothrow);
+                co_await http::async_write(stream, response, use_nothrow);
             }
             break;
         }
 
         auto request = parser.release();
+        record_of.method = std::string(request.method_string());
+        record_of.path = std::string(request.target().substr(0, request.target().find('?')));
+        record_of.request_id = request_id_of(request);
         // One Host (HTTP/1.1 requires it) and at most one Origin: with two, which one was checked?
         if ((request.version() >= 11 && request.count(http::field::host) != 1) || request.count(http::field::host) > 1 ||
             request.count(http::field::origin) > 1) {
+            auto response = early_error(http::status::bad_request,
+                                        "Bad Request: exactly one Host and at most one Origin header",
+                                        record_of.request_id);
+            answered(400, response.body().size());
             stream.expires_after(config.read_timeout);
-            co_await http::async_write(stream, early_error(http::status::bad_request,
-                                                           "Bad Request: exactly one Host and at most one Origin header"),
-                                       use_nothrow);
+            co_await http::async_write(stream, response, use_nothrow);
             break;
         }
-        const auto started = std::chrono::steady_clock::now();
         const bool keep_alive = request.keep_alive();
         const unsigned version = request.version();
-        auto incoming = to_incoming(request, settings->credential_headers, remote_address);
-        const std::string request_id = incoming.request_id;
-        const std::string method = incoming.method;
-        const std::string target = incoming.target.substr(0, incoming.target.find('?'));
+        const std::string& request_id = record_of.request_id;
+        const std::string& method = record_of.method;
+        const std::string& target = record_of.path;
+
+        // Probes and scrapers come before the MCP rules: they carry no Origin, session or token.
+        auto local = observability::observability_reply(
+            method, request.target(), {metrics, !settings->accepting || settings->accepting->load()});
+        if (!local && settings->admin_only) local = observability::admin_not_found();
+        if (local) {
+            local->set_header("X-Request-Id", request_id);
+            auto response = to_response(*local, version, keep_alive);
+            answered(local->status, local->body.size());
+            stream.expires_after(config.read_timeout);
+            auto [write_error, bytes_written] = co_await http::async_write(stream, response, use_nothrow);
+            (void)bytes_written;
+            if (write_error || !keep_alive) break;
+            continue;
+        }
+
+        auto incoming = to_incoming(request, settings->credential_headers, remote_address, request_id);
         auto stream_headers = mcp->cors_headers(incoming);
         stream_headers.emplace_back("X-Request-Id", request_id);
-        SseResponse sse(stream, version, keep_alive, std::move(stream_headers), config.read_timeout);
+        SseResponse sse(stream, version, keep_alive, std::move(stream_headers), config.read_timeout, &metrics);
 
         // No deadline while the reply is computed: a tool call bounds its own upstream time.
         stream.expires_never();
@@ -232,36 +313,39 @@ asio::awaitable<void> serve_connection(asio::ip::tcp::socket socket, std::shared
                                  peer_closed(stream));
         if (outcome.index() == 1) {
             logger->info("[{}] {} {} client closed the connection; request cancelled", request_id, method, target);
+            // 499, as nginx logs it: the client went away before the reply.
+            answered(499, 0);
             break;
         }
         auto reply = std::move(std::get<0>(outcome));
         bool written = false;
         if (sse.started()) {
             // Progress or log messages went first: the reply is the stream's last event.
+            answered(200, reply.body.size());
             written = co_await sse.finish(reply.body);
         } else if (reply.open_stream_for_session) {
             logger->info("[{}] {} {} event stream opened", request_id, method, target);
             if (version < 11) {
                 // Event streams need chunked framing, which HTTP/1.0 lacks.
-                co_await http::async_write(stream, early_error(http::status::http_version_not_supported,
-                                                               "HTTP/1.1 is required for an event stream"),
-                                           use_nothrow);
+                auto response = early_error(http::status::http_version_not_supported,
+                                            "HTTP/1.1 is required for an event stream", request_id);
+                answered(505, response.body().size());
+                co_await http::async_write(stream, response, use_nothrow);
                 break;
             }
             co_await run_event_stream(sse, stream, *reply.open_stream_for_session, *mcp, settings->keepalive_interval);
             logger->info("[{}] {} {} event stream closed", request_id, method, target);
+            answered(200, 0);
             break;
         } else {
             reply.set_header("X-Request-Id", request_id);
             auto response = to_response(reply, version, keep_alive);
+            answered(reply.status, reply.body.size());
             stream.expires_after(config.read_timeout);
             auto [write_error, bytes_written] = co_await http::async_write(stream, response, use_nothrow);
             (void)bytes_written;
             written = !write_error;
         }
-        const auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() -
-                                                                                   started);
-        logger->info("[{}] {} {} {} {}us", request_id, method, target, reply.status, elapsed.count());
         if (!written || !keep_alive) break;
     }
 

@@ -13,55 +13,86 @@ using tcp = asio::ip::tcp;
 namespace {
 // Out of descriptors (or memory), retrying at once only spins: wait, then try again.
 constexpr auto accept_backoff = std::chrono::milliseconds(100);
+
+std::shared_ptr<const ConnectionSettings> make_settings(const config::Config& config,
+                                                        std::shared_ptr<observability::Metrics> metrics,
+                                                        std::shared_ptr<const std::atomic<bool>> accepting,
+                                                        bool admin_only) {
+    return std::make_shared<const ConnectionSettings>(ConnectionSettings{
+        config.http, config.mcp.keepalive_interval, config.upstream.credential_headers, std::move(metrics),
+        std::move(accepting), config.log.access, admin_only});
+}
 }  // namespace
 
-HttpServer::HttpServer(asio::io_context& io, const config::Config& config, std::shared_ptr<const mcp::Server> mcp)
+HttpServer::HttpServer(asio::io_context& io, const config::Config& config, std::shared_ptr<const mcp::Server> mcp,
+                       std::shared_ptr<observability::Metrics> metrics)
     : io_(io),
-      settings_(std::make_shared<const ConnectionSettings>(ConnectionSettings{config.http, config.mcp.keepalive_interval, config.upstream.credential_headers})),
+      metrics_(metrics ? std::move(metrics) : std::make_shared<observability::Metrics>()),
       mcp_(std::move(mcp)),
       strand_(asio::make_strand(io)),
-      acceptor_(strand_),
-      backoff_(strand_) {
-    const tcp::endpoint endpoint(asio::ip::make_address(config.http.bind), config.http.port);
-    acceptor_.open(endpoint.protocol());
-    acceptor_.set_option(asio::socket_base::reuse_address(true));
-    acceptor_.bind(endpoint);
-    acceptor_.listen(asio::socket_base::max_listen_connections);
+      main_(strand_, make_settings(config, metrics_, accepting_, false)) {
+    listen(main_, config.http.bind, config.http.port);
+    if (config.http.admin_port) {
+        admin_ = std::make_unique<Listener>(strand_, make_settings(config, metrics_, accepting_, true));
+        listen(*admin_, config.http.admin_bind, *config.http.admin_port);
+    }
+}
+
+void HttpServer::listen(Listener& listener, const std::string& bind, std::uint16_t port) {
+    const tcp::endpoint endpoint(asio::ip::make_address(bind), port);
+    listener.acceptor.open(endpoint.protocol());
+    listener.acceptor.set_option(asio::socket_base::reuse_address(true));
+    listener.acceptor.bind(endpoint);
+    listener.acceptor.listen(asio::socket_base::max_listen_connections);
+}
+
+std::optional<tcp::endpoint> HttpServer::admin_endpoint() const {
+    if (!admin_) return std::nullopt;
+    return admin_->acceptor.local_endpoint();
 }
 
 void HttpServer::start() {
-    asio::post(strand_, [this] { accept_next(); });
+    accepting_->store(true);
+    asio::post(strand_, [this] {
+        accept_next(main_);
+        if (admin_) accept_next(*admin_);
+    });
 }
 
-void HttpServer::accept_next() {
-    if (!acceptor_.is_open()) return;
-    if (open_connections_->load() >= settings_->http.max_connections) {
+void HttpServer::accept_next(Listener& listener) {
+    if (!listener.acceptor.is_open()) return;
+    if (open_connections_->load() >= listener.settings->http.max_connections) {
         // Waiting connections queue in the kernel's backlog instead of costing us descriptors.
-        if (!paused_) log::get("http")->warn("{} connections open: not accepting until one closes", open_connections_->load());
-        paused_ = true;
+        if (!listener.paused)
+            log::get("http")->warn("{} connections open: not accepting until one closes", open_connections_->load());
+        listener.paused = true;
         return;
     }
     // Each connection gets its own strand: its handlers never run concurrently, so no locks.
-    acceptor_.async_accept(asio::make_strand(io_), [this](boost::system::error_code ec, tcp::socket socket) {
-        if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
+    listener.acceptor.async_accept(asio::make_strand(io_), [this, &listener](boost::system::error_code ec,
+                                                                             tcp::socket socket) {
+        if (ec == asio::error::operation_aborted || !listener.acceptor.is_open()) return;
         if (ec) {
             // Logged once per run of failures, not once per retry: a full descriptor table must not fill the disk.
-            if (accept_failures_++ == 0) log::get("http")->warn("accept failed: {}; retrying every {} ms", ec.message(), accept_backoff.count());
-            backoff_.expires_after(accept_backoff);
-            backoff_.async_wait([this](boost::system::error_code wait_error) {
-                if (!wait_error) accept_next();
+            if (listener.accept_failures++ == 0)
+                log::get("http")->warn("accept failed: {}; retrying every {} ms", ec.message(), accept_backoff.count());
+            listener.backoff.expires_after(accept_backoff);
+            listener.backoff.async_wait([this, &listener](boost::system::error_code wait_error) {
+                if (!wait_error) accept_next(listener);
             });
             return;
         }
-        if (accept_failures_ > 0) log::get("http")->info("accepting again after {} failed attempts", accept_failures_);
-        accept_failures_ = 0;
+        if (listener.accept_failures > 0)
+            log::get("http")->info("accepting again after {} failed attempts", listener.accept_failures);
+        listener.accept_failures = 0;
         // Replies go out in one write and requests come in whole: Nagle would only add delay.
         boost::system::error_code ignored;
         socket.set_option(tcp::no_delay(true), ignored);
         open_connections_->fetch_add(1);
+        metrics_->connection_opened();
         auto executor = socket.get_executor();
-        asio::co_spawn(executor, serve_connection(std::move(socket), settings_, mcp_),
-                       [this, counter = open_connections_](std::exception_ptr failure) {
+        asio::co_spawn(executor, serve_connection(std::move(socket), listener.settings, mcp_),
+                       [this, counter = open_connections_, metrics = metrics_](std::exception_ptr failure) {
                            if (failure) {
                                try {
                                    std::rethrow_exception(failure);
@@ -72,25 +103,32 @@ void HttpServer::accept_next() {
                                }
                            }
                            counter->fetch_sub(1);
+                           metrics->connection_closed();
                            connection_closed();
                        });
-        accept_next();
+        accept_next(listener);
     });
 }
 
 void HttpServer::connection_closed() {
     asio::post(strand_, [this] {
-        if (!paused_) return;
-        paused_ = false;
-        accept_next();
+        for (auto* listener : {&main_, admin_.get()}) {
+            if (!listener || !listener->paused) continue;
+            listener->paused = false;
+            accept_next(*listener);
+        }
     });
 }
 
 void HttpServer::stop() {
+    accepting_->store(false);
     asio::post(strand_, [this] {
         boost::system::error_code ignored;
-        acceptor_.close(ignored);
-        backoff_.cancel();
+        for (auto* listener : {&main_, admin_.get()}) {
+            if (!listener) continue;
+            listener->acceptor.close(ignored);
+            listener->backoff.cancel();
+        }
     });
 }
 

@@ -1,5 +1,6 @@
 #pragma once
-// Accepts connections and runs each one as a coroutine on its own strand.
+// Accepts connections and runs each one as a coroutine on its own strand. With http.admin_port set,
+// a second listener serves only /healthz, /readyz and /metrics.
 #include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -7,39 +8,63 @@
 #include <boost/asio/strand.hpp>
 #include <chrono>
 #include <memory>
+#include <optional>
 
 #include "config/config.hpp"
 #include "mcp/server.hpp"
+#include "observability/metrics.hpp"
 #include "transport/connection.hpp"
 
 namespace mamute::transport {
 
 class HttpServer {
 public:
-    // Binds and listens immediately (throws at start-up when the address is unusable).
-    HttpServer(boost::asio::io_context& io, const config::Config& config, std::shared_ptr<const mcp::Server> mcp);
+    // Binds and listens immediately (throws at start-up when an address is unusable). Without
+    // `metrics` the server keeps its own.
+    HttpServer(boost::asio::io_context& io, const config::Config& config, std::shared_ptr<const mcp::Server> mcp,
+               std::shared_ptr<observability::Metrics> metrics = nullptr);
 
-    boost::asio::ip::tcp::endpoint local_endpoint() const { return acceptor_.local_endpoint(); }
+    boost::asio::ip::tcp::endpoint local_endpoint() const { return main_.acceptor.local_endpoint(); }
+    // The admin listener's address, when http.admin_port is set.
+    std::optional<boost::asio::ip::tcp::endpoint> admin_endpoint() const;
+    // Starts accepting and marks the server ready.
     void start();
-    // Stops accepting; connections already open finish their current request.
+    // Not ready any more (/readyz answers 503), then stops accepting on both listeners; connections
+    // already open finish their current request.
     void stop();
+    // Readiness alone, e.g. to drain traffic away before stop().
+    void set_ready(bool ready) { accepting_->store(ready); }
+    bool ready() const { return accepting_->load(); }
 
     std::size_t open_connections() const { return open_connections_->load(); }
+    const std::shared_ptr<observability::Metrics>& metrics() const { return metrics_; }
 
 private:
-    void accept_next();
+    struct Listener {
+        Listener(boost::asio::strand<boost::asio::io_context::executor_type>& strand,
+                 std::shared_ptr<const ConnectionSettings> settings)
+            : settings(std::move(settings)), acceptor(strand), backoff(strand) {}
+        std::shared_ptr<const ConnectionSettings> settings;
+        boost::asio::ip::tcp::acceptor acceptor;
+        boost::asio::steady_timer backoff;
+        bool paused = false;  // at max_connections; resumed by the next connection to close
+        std::size_t accept_failures = 0;
+    };
+
+    static void listen(Listener& listener, const std::string& bind, std::uint16_t port);
+    void accept_next(Listener& listener);
     void connection_closed();
 
     boost::asio::io_context& io_;
-    std::shared_ptr<const ConnectionSettings> settings_;
+    std::shared_ptr<observability::Metrics> metrics_;
+    std::shared_ptr<std::atomic<bool>> accepting_ = std::make_shared<std::atomic<bool>>(false);
     std::shared_ptr<const mcp::Server> mcp_;
-    // The accept loop, its pause and its back-off all run on this strand.
+    // Both accept loops, their pauses and back-offs run on this strand.
     boost::asio::strand<boost::asio::io_context::executor_type> strand_;
-    boost::asio::ip::tcp::acceptor acceptor_;
-    boost::asio::steady_timer backoff_;
+    Listener main_;
+    std::unique_ptr<Listener> admin_;
+    // Shared by both listeners: max_connections bounds descriptors, whichever port they came in on.
     std::shared_ptr<std::atomic<std::size_t>> open_connections_ = std::make_shared<std::atomic<std::size_t>>(0);
-    bool paused_ = false;  // at max_connections; resumed by the next connection to close
-    std::size_t accept_failures_ = 0;
 };
 
 }  // namespace mamute::transport

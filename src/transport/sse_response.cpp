@@ -24,6 +24,7 @@ auto uncancellable() {
 asio::awaitable<bool> SseResponse::start() {
     if (started_) co_return !failed_;
     started_ = true;
+    if (metrics_) metrics_->sse_stream_opened();
     http::response<http::empty_body> response{http::status::ok, http_version_};
     response.set(http::field::server, "mamute-mcp/" MAMUTE_VERSION);
     response.set(http::field::content_type, "text/event-stream");

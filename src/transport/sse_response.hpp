@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "mcp/event_sink.hpp"
+#include "observability/metrics.hpp"
 
 namespace mamute::transport {
 
@@ -17,12 +18,19 @@ public:
     using Headers = std::vector<std::pair<std::string, std::string>>;
 
     SseResponse(boost::beast::tcp_stream& stream, unsigned http_version, bool keep_alive, Headers headers,
-                std::chrono::milliseconds write_timeout)
+                std::chrono::milliseconds write_timeout, observability::Metrics* metrics = nullptr)
         : stream_(stream),
           http_version_(http_version),
           keep_alive_(keep_alive),
           headers_(std::move(headers)),
-          write_timeout_(write_timeout) {}
+          write_timeout_(write_timeout),
+          metrics_(metrics) {}
+    // The open-streams gauge counts a stream from its start until this response goes away.
+    ~SseResponse() override {
+        if (started_ && metrics_) metrics_->sse_stream_closed();
+    }
+    SseResponse(const SseResponse&) = delete;
+    SseResponse& operator=(const SseResponse&) = delete;
 
     bool started() const { return started_; }
 
@@ -41,6 +49,7 @@ private:
     bool keep_alive_;
     Headers headers_;
     std::chrono::milliseconds write_timeout_;
+    observability::Metrics* metrics_;
     bool started_ = false;
     bool failed_ = false;
 };

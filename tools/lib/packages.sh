@@ -1,7 +1,9 @@
 # Installs Debian packages that are missing (shared by tools/run, tools/test and tools/bench).
 build_packages=(g++ cmake ninja-build ccache pkg-config libboost1.81-dev libboost-json1.81-dev
                 libboost-url1.81-dev libssl-dev libspdlog-dev libyaml-cpp-dev ca-certificates)
-test_packages=(catch2 openssl)
+# nginx: the round-robin load balancer of tests/scale-out (run unprivileged from a temp prefix; on a machine
+# with systemd the package also starts its own service on port 80, which the tests do not use).
+test_packages=(catch2 openssl nginx)
 # Node and npm only when absent: a machine may already have them from elsewhere, and Debian's
 # npm package would conflict with that install.
 command -v npm >/dev/null 2>&1 || test_packages+=(nodejs npm)

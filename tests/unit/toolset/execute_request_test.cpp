@@ -66,12 +66,15 @@ TEST_CASE("execute-request definition", "[toolset][execute]") {
     CHECK(output.at_pointer("/properties/status/type") == "integer");
     CHECK(output.at_pointer("/properties/headers/additionalProperties/type") == "string");
     CHECK_FALSE(output.at_pointer("/properties/body").as_object().contains("type"));  // any JSON value
-    for (const auto* name : {"truncated", "note"}) CHECK(output.at("properties").as_object().contains(name));
+    for (const auto* name : {"truncated", "note", "redirects"}) CHECK(output.at("properties").as_object().contains(name));
+    CHECK(output.at_pointer("/properties/redirects/items/type") == "string");
 }
 
 TEST_CASE("render: JSON bodies are parsed, headers filtered", "[toolset][execute]") {
     auto out = rendered(response(200, "application/json; charset=utf-8", R"({"id": 42, "name": "site"})",
-                                 {{"X-RateLimit-Remaining", "99"}, {"ETag", "\"v1\""}, {"Location", "/x"}}));
+                                 {{"X-RateLimit-Remaining", "99"}, {"ETag", "\"v1\""}, {"Location", "/x"},
+                                  {"Retry-After", "30"}, {"X-Rate-Limit-Reset", "60"}, {"RateLimit-Policy", "100;w=60"},
+                                  {"X-Correlation-Id", "c-1"}, {"Request-Id", "r-2"}}));
     CHECK(out.at("status") == 200);
     CHECK(out.at("statusText") == "OK");
     CHECK(out.at("request") == "GET https://api.mamutecloud.com/cdn/resource/42");
@@ -81,6 +84,8 @@ TEST_CASE("render: JSON bodies are parsed, headers filtered", "[toolset][execute
     CHECK(headers.at("x-ratelimit-remaining") == "99");
     CHECK(headers.at("etag") == "\"v1\"");
     CHECK(headers.at("location") == "/x");
+    for (const auto* name : {"retry-after", "x-rate-limit-reset", "ratelimit-policy", "x-correlation-id", "request-id"})
+        CHECK(headers.contains(name));
     CHECK_FALSE(headers.contains("set-cookie"));
     CHECK_FALSE(headers.contains("server"));
     CHECK_FALSE(out.contains("truncated"));
@@ -90,7 +95,7 @@ TEST_CASE("render: JSON bodies are parsed, headers filtered", "[toolset][execute
 
 TEST_CASE("render: text, binary and truncation", "[toolset][execute]") {
     CHECK(rendered(response(200, "text/html", "<h1>hi</h1>")).at("body") == "<h1>hi</h1>");
-    auto binary = rendered(response(200, "image/png", std::string("\x89PNG\r\n\x1a\n\0\xff", 10)));
+    auto binary = rendered(response(200, "application/octet-stream", std::string("\x89PNG\r\n\x1a\n\0\xff", 10)));
     CHECK(binary.at("body") == json::parse(R"({"base64": "iVBORw0KGgoA/w==", "bytes": 10})"));
 
     auto text = rendered(response(200, "text/plain", std::string(100, 'a')), 10);
@@ -285,10 +290,10 @@ TEST_CASE("execute-request: unknown arguments, oversized headers and bodies noth
     };
     CHECK(call(R"({"method":"GET","path":"/cdn/resource","queryParams":{"limit":1}})") ==
           "unknown argument \"queryParams\"; execute-request accepts: title, method, path, pathParams, query, headers, "
-          "body, contentType, harRequest");
+          "cookies, server, body, contentType, harRequest");
     CHECK(call(R"({"method":"GET","path":"/cdn/resource","url":"x","data":1})") ==
           "unknown arguments \"url\", \"data\"; execute-request accepts: title, method, path, pathParams, query, headers, "
-          "body, contentType, harRequest");
+          "cookies, server, body, contentType, harRequest");
     CHECK(call(R"({"method":"GET","path":"/dns/zones/z/records","headers":{"X-Org-Id":"1","X-Big":")" +
                std::string(70'000, 'a') + R"("}})") ==
           "refused: header 'X-Big' is 70005 bytes; at most 8192 bytes per header (name and value)");
@@ -339,4 +344,88 @@ TEST_CASE("render: notes are joined with the 401 hint", "[toolset][execute]") {
                Catch::StartsWith("a note; no credentials were forwarded"));
     auto failed = render_failure(sample_request(), upstream::Failure{upstream::FailureKind::connect, "refused"}, {}, {"a note"});
     CHECK(json::parse(testing::error_only(failed)).at("note") == "a note");
+}
+
+namespace {
+
+// A result with an image: the text item is structuredContent serialised (valid against the outputSchema),
+// and the second item is the MCP image content. Returns {structuredContent, image item}.
+std::pair<json::object, json::object> rendered_image(const upstream::Response& r, std::size_t max = 64 * 1024) {
+    const auto result = render_response(sample_request(), r, max, {});
+    INFO(json::serialize(result.to_json()));
+    CHECK(result.is_error == (r.status >= 400));
+    REQUIRE(result.structured_content.has_value());
+    REQUIRE(result.content.size() == 2);
+    CHECK(result.content[0].at("type") == "text");
+    CHECK(result.content[0].at("text").as_string() == json::serialize(*result.structured_content));
+    const auto errors = testing::schema_errors(*result.structured_content, execute_request_definition().at("outputSchema"));
+    INFO(testing::joined(errors));
+    CHECK(errors.empty());
+    return {*result.structured_content, result.content[1].as_object()};
+}
+
+}  // namespace
+
+TEST_CASE("render: images become MCP image content", "[toolset][execute]") {
+    const std::string png("\x89PNG\r\n\x1a\n\0\xff", 10);
+    auto [out, image] = rendered_image(response(200, "Image/PNG; name=x.png", png));
+    CHECK(image == json::parse(R"({"type": "image", "data": "iVBORw0KGgoA/w==", "mimeType": "image/png"})"));
+    CHECK(out.at("body").at("mimeType") == "image/png");
+    CHECK(out.at("body").at("bytes") == 10);
+    CHECK(out.at("headers").at("content-type") == "Image/PNG; name=x.png");
+    CHECK_FALSE(out.contains("truncated"));
+    // An image whose bytes happen to be valid UTF-8 is still an image, and an error status keeps it.
+    auto [gif, gif_item] = rendered_image(response(404, "image/gif", "GIF89a"));
+    CHECK(gif_item.at("mimeType") == "image/gif");
+    CHECK(gif_item.at("data") == "R0lGODlh");
+    CHECK(gif.at("status") == 404);
+    // Exactly at the limit: 12 bytes are 16 base64 characters.
+    CHECK(rendered_image(response(200, "image/webp", std::string(12, '\xff')), 16).second.at("data").as_string() == std::string(16, '/'));
+
+    // Over the limit: no image item, cut like other binary data.
+    auto big = rendered(response(200, "image/jpeg", std::string(13, '\xff')), 16);
+    CHECK(big.at("body") == json::parse(R"({"base64": "////////////////", "bytes": 13})"));
+    CHECK(big.at("truncated") == "showing 12 of 13 bytes");
+    auto big_text_like = rendered(response(200, "image/jpeg", std::string(100, 'a')), 16);  // valid UTF-8, still binary
+    CHECK(big_text_like.at("body").at("bytes") == 100);
+    // SVG is text; an empty image body is just empty.
+    CHECK(rendered(response(200, "image/svg+xml", "<svg/>")).at("body") == "<svg/>");
+    CHECK(rendered(response(204, "image/png", "")).at("body") == "");
+}
+
+TEST_CASE("render: redirects followed and not followed", "[toolset][execute]") {
+    auto followed = response(200, "application/json", "{}");
+    followed.followed_redirects = {"301 -> /cdn/resource/43", "308 -> /cdn/resource/44?x=1"};
+    auto out = rendered(followed);
+    CHECK(out.at("redirects") == json::array{"301 -> /cdn/resource/43", "308 -> /cdn/resource/44?x=1"});
+    CHECK_FALSE(out.contains("note"));
+    CHECK_FALSE(rendered(response(200, "application/json", "{}")).contains("redirects"));
+
+    auto note_for = [](std::string location, std::vector<std::string> steps = {}) {
+        auto r = response(302, "text/plain", "");
+        r.headers.emplace_back("Location", location);
+        r.followed_redirects = std::move(steps);
+        r.redirect_not_followed = location;
+        auto structured = rendered(r);
+        CHECK(structured.at("headers").at("location").as_string() == location);
+        return std::string(structured.at("note").as_string());
+    };
+    const std::string leaves = " was not followed: it leaves https://api.mamutecloud.com (only same-origin";
+    CHECK_THAT(note_for("https://evil.example/x"), Catch::StartsWith("redirect to https://evil.example/x" + leaves));
+    CHECK_THAT(note_for("http://api.mamutecloud.com/x"), Catch::Contains(leaves));          // scheme differs
+    CHECK_THAT(note_for("https://api.mamutecloud.com:8443/x"), Catch::Contains(leaves));    // port differs
+    CHECK_THAT(note_for("//evil.example/x"), Catch::Contains(leaves));
+    CHECK_THAT(note_for("/\\evil.example/x"), Catch::EndsWith("was not followed: the location is not a valid URL"));
+    CHECK_THAT(note_for("https://user@api.mamutecloud.com/x"), Catch::Contains(leaves));  // userinfo: never followed
+    CHECK_THAT(note_for("javascript:alert(1)"), Catch::Contains(leaves));
+    CHECK(note_for("/cdn/resource/45", {"301 -> /a", "301 -> /b"}) ==
+          "redirect to /cdn/resource/45 was not followed: the redirect limit was reached (2 followed)");
+    CHECK_THAT(note_for("HTTPS://API.mamutecloud.com:443/y", {"302 -> /z"}), Catch::EndsWith("limit was reached (1 followed)"));
+    CHECK_THAT(note_for("next?page=2"), Catch::EndsWith("limit was reached (0 followed)"));
+    // A location carrying a credential is redacted in the note and the header alike.
+    auto r = response(302, "text/plain", "", {{"Location", "https://evil.example/?k=mk_live_0123456789"}});
+    r.redirect_not_followed = "https://evil.example/?k=mk_live_0123456789";
+    const auto wire = json::serialize(render_response(sample_request(), r, 1024, {{"X-API-Key", "mk_live_0123456789"}}).to_json());
+    CHECK(wire.find("mk_live_0123456789") == std::string::npos);
+    CHECK_THAT(wire, Catch::Contains("redirect to https://evil.example/?k=[redacted] was not followed"));
 }

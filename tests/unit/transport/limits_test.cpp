@@ -1,0 +1,99 @@
+// Limits over real sockets: each refusal gets its status (or a closed connection), is counted, and
+// the server goes on serving.
+#include "test_server.hpp"
+
+using namespace mamute;
+using namespace mamute::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+void still_serves(TestServer& running) {
+    CHECK(round_trip(running, post_mcp(initialize_request)).starts_with("HTTP/1.1 200"));
+    CHECK(round_trip(running, get("/healthz")).starts_with("HTTP/1.1 200"));
+}
+
+// Blocks until the server closes the connection: the deadline is awaited, not slept through.
+boost::system::error_code wait_for_close(tcp::socket& socket) {
+    char chunk[256];
+    boost::system::error_code ec;
+    while (!ec) socket.read_some(asio::buffer(chunk), ec);
+    return ec;
+}
+
+}  // namespace
+
+TEST_CASE("limits: an oversized body gets 413, is counted, and the server keeps serving") {
+    config::Config config;
+    config.http.max_request_bytes = 1024;
+    TestServer running(config);
+    const auto reply = round_trip(running, post_mcp(std::string(4096, ' '), "X-Request-Id: big-1\r\n"));
+    CHECK(reply.starts_with("HTTP/1.1 413"));
+    CHECK(header_value(reply, "X-Request-Id") == "big-1");
+    CHECK(running.metrics->http_requests("POST", 413) == 1);
+    still_serves(running);
+}
+
+TEST_CASE("limits: oversized headers get 431, are counted, and the server keeps serving") {
+    config::Config config;
+    config.http.max_header_bytes = 2048;
+    TestServer running(config);
+    const auto reply = round_trip(running, post_mcp(initialize_request, "X-Filler: " + std::string(4096, 'x') + "\r\n"));
+    CHECK(reply.starts_with("HTTP/1.1 431"));
+    CHECK(running.metrics->http_requests("other", 431) == 1);  // the method line was never complete enough to trust
+    still_serves(running);
+}
+
+TEST_CASE("limits: slow headers are cut off at read_timeout and the server keeps serving") {
+    config::Config config;
+    config.http.read_timeout = 200ms;
+    config.http.idle_timeout = 60s;
+    TestServer running(config);
+    auto slow = running.connect();
+    asio::write(slow, asio::buffer(std::string("POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\n")));
+    CHECK(wait_for_close(slow) == asio::error::eof);
+
+    // A client that connects and says nothing is a slow client too.
+    auto silent = running.connect();
+    CHECK(wait_for_close(silent) == asio::error::eof);
+    still_serves(running);
+}
+
+TEST_CASE("limits: a kept-alive connection idle past idle_timeout is closed, read_timeout aside") {
+    config::Config config;
+    config.http.read_timeout = 60s;
+    config.http.idle_timeout = 200ms;
+    TestServer running(config);
+    auto socket = running.connect();
+    asio::write(socket, asio::buffer(get("/healthz")));
+    REQUIRE(read_response(socket).starts_with("HTTP/1.1 200"));
+    // Closed by idle_timeout: with read_timeout alone this would take a minute.
+    CHECK(wait_for_close(socket) == asio::error::eof);
+    still_serves(running);
+}
+
+TEST_CASE("limits: at max_connections the listener pauses, and serves again when one closes") {
+    config::Config config;
+    config.http.max_connections = 2;
+    TestServer running(config);
+    auto first = running.connect();
+    auto second = running.connect();
+    for (auto* socket : {&first, &second}) {
+        asio::write(*socket, asio::buffer(get("/healthz")));
+        REQUIRE(read_response(*socket).starts_with("HTTP/1.1 200"));
+    }
+    CHECK(running.metrics->open_connections() == 2);
+
+    // The third waits in the kernel's backlog: connected, but not answered.
+    auto third = running.connect();
+    asio::write(third, asio::buffer(get("/healthz")));
+    CHECK_FALSE(readable_within(third, 200ms));
+
+    first.shutdown(tcp::socket::shutdown_both);
+    first.close();
+    CHECK(read_response(third).starts_with("HTTP/1.1 200"));
+
+    second.close();
+    third.close();
+    still_serves(running);
+}
