@@ -3,6 +3,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <fcntl.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -138,11 +139,87 @@ int serve_stdio(boost::asio::io_context& io, unsigned threads, const mamute::con
 
 }  // namespace
 
-int main(int argc, char** argv) {
+// Everything a reload replaces: the specs, the upstream client and the tools over them.
+struct Runtime {
+    std::shared_ptr<const mamute::mcp::Dispatcher> dispatcher;
+    std::size_t specs = 0;
+    std::size_t operations = 0;
+};
+
+// Loads the specs and builds the tools. `all_or_nothing` (reload): any spec that fails to load fails
+// the whole reload, so a typo never silently drops an API that was being served.
+mamute::Expected<Runtime> build_runtime(const mamute::config::Config& config,
+                                        const std::shared_ptr<mamute::observability::Metrics>& metrics,
+                                        const std::shared_ptr<mamute::mcp::SessionState>& state, bool all_or_nothing) {
     using namespace mamute;
+    auto logger = log::get("app");
+    auto loaded = catalog::load_catalog_report(config.specs);
+    for (const auto& failure : loaded.errors) logger->error("spec not loaded: {}", failure.message);
+    if (loaded.catalog.specs.empty()) return make_error("no spec could be loaded");
+    if (all_or_nothing && !loaded.errors.empty())
+        return make_error(std::to_string(loaded.errors.size()) + " spec(s) could not be loaded");
+    Runtime runtime;
+    for (const auto& spec : loaded.catalog.specs) {
+        logger->info("loaded spec '{}' {} from {}: {} operations", spec->title, spec->version, spec->source,
+                     spec->operations.size());
+        ++runtime.specs;
+        runtime.operations += spec->operations.size();
+    }
+    try {
+        auto client = std::make_shared<const upstream::Client>(config.upstream);
+        auto tools = std::make_shared<const toolset::Toolset>(
+            std::make_shared<const catalog::Catalog>(std::move(loaded.catalog)), client, config.upstream, metrics);
+        runtime.dispatcher = std::make_shared<const mcp::Dispatcher>(tools, state, config.mcp);
+    } catch (const std::exception& e) {
+        return make_error(e.what());  // an unreadable CA file, say
+    }
+    return runtime;
+}
+
+mamute::Expected<mamute::config::Config> read_config(const std::vector<std::string>& args) {
     std::vector<std::string> environment;
     for (char** entry = environ; entry && *entry; ++entry) environment.emplace_back(*entry);
-    auto parsed = config::parse_command_line(std::vector<std::string>(argv + 1, argv + argc), environment);
+    auto parsed = mamute::config::parse_command_line(args, environment);
+    if (!parsed) return parsed.error();
+    auto config = std::move(parsed->config);
+    mamute::config::apply_environment(config, [](const char* name) { return std::getenv(name); });
+    if (config.specs.empty()) config.specs.push_back(MAMUTE_DEFAULT_SPEC);
+    return config;
+}
+
+// SIGHUP: config and specs are read again and swapped in whole, or not at all. What the listener was
+// built with (addresses, limits, threads) needs a restart; the log says so when it changed.
+void reload(const std::vector<std::string>& args, mamute::config::Config& current, const mamute::mcp::Server& server,
+            const std::shared_ptr<mamute::observability::Metrics>& metrics,
+            const std::shared_ptr<mamute::mcp::SessionState>& state) {
+    using namespace mamute;
+    auto logger = log::get("app");
+    logger->info("SIGHUP: reloading config and specs");
+    auto next = read_config(args);
+    if (!next) {
+        logger->error("reload failed, still serving the previous config and specs: {}", next.error().message);
+        return;
+    }
+    auto runtime = build_runtime(*next, metrics, state, true);
+    if (!runtime) {
+        logger->error("reload failed, still serving the previous config and specs: {}", runtime.error().message);
+        return;
+    }
+    server.replace_dispatcher(runtime->dispatcher);
+    metrics->set_specs(runtime->specs, runtime->operations);
+    log::configure(next->log.level, next->log.format);
+    if (!(next->http == current.http) || next->log.access != current.log.access)
+        logger->warn("reload: http.* and log.access settings changed but take effect only after a restart");
+    current = std::move(*next);
+    logger->info("reloaded: {} specs, {} operations", runtime->specs, runtime->operations);
+}
+
+int main(int argc, char** argv) {
+    using namespace mamute;
+    const std::vector<std::string> args(argv + 1, argv + argc);
+    std::vector<std::string> environment;
+    for (char** entry = environ; entry && *entry; ++entry) environment.emplace_back(*entry);
+    auto parsed = config::parse_command_line(args, environment);
     if (!parsed) {
         std::cerr << "mamute-mcp: " << parsed.error().message << "\n(see mamute-mcp --help)\n";
         return exit_usage;
@@ -155,36 +232,28 @@ int main(int argc, char** argv) {
         std::cout << "mamute-mcp " << MAMUTE_VERSION << "\n";
         return 0;
     }
-    auto config = std::move(parsed->config);
-    config::apply_environment(config, [](const char* name) { return std::getenv(name); });
-    if (config.specs.empty()) config.specs.push_back(MAMUTE_DEFAULT_SPEC);
+    auto read = read_config(args);
+    if (!read) {
+        std::cerr << "mamute-mcp: " << read.error().message << "\n";
+        return exit_usage;
+    }
+    auto config = std::move(*read);
     log::configure(config.log.level, config.log.format);
     auto logger = log::get("app");
 
+    auto metrics = std::make_shared<observability::Metrics>();
+    auto state = std::make_shared<mcp::SessionState>();
     // A spec that cannot be used is reported and left out; the others keep serving.
-    auto loaded = catalog::load_catalog_report(config.specs);
-    for (const auto& failure : loaded.errors) logger->error("spec not loaded: {}", failure.message);
-    if (loaded.catalog.specs.empty()) {
-        logger->critical("no spec could be loaded");
+    auto runtime = build_runtime(config, metrics, state, false);
+    if (!runtime) {
+        logger->critical("{}", runtime.error().message);
         return exit_usage;
     }
-    auto* catalog = &loaded.catalog;
-    for (const auto& spec : catalog->specs)
-        logger->info("loaded spec '{}' {} from {}: {} operations", spec->title, spec->version, spec->source,
-                     spec->operations.size());
-
-    auto metrics = std::make_shared<observability::Metrics>();
-    std::size_t operation_count = 0;
-    for (const auto& spec : catalog->specs) operation_count += spec->operations.size();
-    metrics->set_specs(catalog->specs.size(), operation_count);
+    metrics->set_specs(runtime->specs, runtime->operations);
 
     try {
-        auto client = std::make_shared<const upstream::Client>(config.upstream);
-        auto tools = std::make_shared<const toolset::Toolset>(
-            std::make_shared<const catalog::Catalog>(std::move(*catalog)), client, config.upstream, metrics);
         auto sessions = std::make_shared<mcp::SessionIds>(config.http.session_secret, config.http.session_lifetime);
-        auto dispatcher =
-            std::make_shared<const mcp::Dispatcher>(tools, std::make_shared<mcp::SessionState>(), config.mcp);
+        auto dispatcher = std::move(runtime->dispatcher);
         mcp::ServerOptions server_options;
         server_options.events.auth_failure = [metrics] { metrics->auth_failure(); };
         server_options.events.rate_limited = [metrics] { metrics->rate_limited(); };
@@ -199,24 +268,65 @@ int main(int argc, char** argv) {
             config.http.threads ? config.http.threads : std::max(1u, std::thread::hardware_concurrency());
         boost::asio::io_context io(static_cast<int>(threads));
         if (config.stdio.enabled) return serve_stdio(io, threads, config, dispatcher);
+        dispatcher.reset();  // the server holds it now, and a reload may replace it
         fit_connections_to_descriptors(config.http);
         std::optional<transport::HttpServer> listener;
         try {
             listener.emplace(io, config, mcp_server, metrics);
         } catch (const boost::system::system_error& e) {
-            logger->critical("cannot listen on {}:{}: {}", config.http.bind, config.http.port, e.code().message());
+            logger->critical("cannot listen on {}:{}{}: {}", config.http.bind, config.http.port,
+                             config.http.admin_port ? " (or the admin port " + std::to_string(*config.http.admin_port) + ")" : "",
+                             e.code().message());
             return exit_usage;
         }
         auto& server = *listener;
         server.start();
 
-        boost::asio::signal_set signals(io, SIGINT, SIGTERM);
-        signals.async_wait([&](const boost::system::error_code& ec, int signal) {
+        // SIGTERM/SIGINT: stop accepting and finish what is in flight (up to shutdown_timeout), then end
+        // the event streams and exit 0. A second signal stops at once. SIGHUP reloads.
+        boost::asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
+        boost::asio::steady_timer drain_timer(io);
+        bool stopping = false;
+        std::chrono::steady_clock::time_point deadline;
+        std::function<void()> check_drained = [&] {
+            const bool late = std::chrono::steady_clock::now() >= deadline;
+            if (server.drain().busy() > 0 && !late) {
+                drain_timer.expires_after(std::chrono::milliseconds(20));
+                drain_timer.async_wait([&](const boost::system::error_code& ec) { if (!ec) check_drained(); });
+                return;
+            }
+            if (server.drain().busy() > 0)
+                logger->warn("{} requests still running after {} ms: cancelling them", server.drain().busy(),
+                             config.http.shutdown_timeout.count());
+            const auto ended = mcp_server->cancel_everything();
+            logger->info("in-flight requests done; {} event streams and calls ended; exiting", ended);
+            // Give the cancelled streams a moment to write their last bytes and close.
+            drain_timer.expires_after(std::chrono::milliseconds(200));
+            drain_timer.async_wait([&](const boost::system::error_code&) { io.stop(); });
+        };
+        std::function<void(const boost::system::error_code&, int)> on_signal = [&](const boost::system::error_code& ec,
+                                                                                   int signal) {
             if (ec) return;
-            logger->info("signal {} received, stopping", signal);
+            if (signal == SIGHUP) {
+                if (!stopping) reload(args, config, *mcp_server, metrics, state);
+                signals.async_wait(on_signal);
+                return;
+            }
+            if (stopping) {
+                logger->warn("signal {} received again: stopping now", signal);
+                io.stop();
+                return;
+            }
+            stopping = true;
+            logger->info("signal {} received: not accepting; finishing {} requests (up to {} ms)", signal,
+                         server.drain().busy(), config.http.shutdown_timeout.count());
             server.stop();
-            io.stop();
-        });
+            server.drain().begin();
+            deadline = std::chrono::steady_clock::now() + config.http.shutdown_timeout;
+            check_drained();
+            signals.async_wait(on_signal);
+        };
+        signals.async_wait(on_signal);
 
         const auto endpoint = server.local_endpoint();
         logger->info("listening on http://{}:{}/mcp ({} threads)", display_address(endpoint), endpoint.port(), threads);
@@ -224,6 +334,7 @@ int main(int argc, char** argv) {
             logger->info("health and metrics on http://{}:{}/metrics", display_address(*admin), admin->port());
 
         run_threads(io, threads);
+        logger->info("stopped");
     } catch (const std::exception& e) {
         logger->critical("{}", e.what());
         return exit_usage;

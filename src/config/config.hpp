@@ -46,6 +46,8 @@ struct HttpConfig {
     // /healthz, /readyz and /metrics also on their own listener (port 0 picks a free one); always on the main port.
     std::optional<std::uint16_t> admin_port;
     std::string admin_bind = "127.0.0.1";
+
+    bool operator==(const HttpConfig&) const = default;
 };
 
 struct LogConfig {

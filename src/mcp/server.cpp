@@ -88,7 +88,7 @@ Server::Server(std::shared_ptr<const Dispatcher> dispatcher, std::shared_ptr<Ses
 
 void Server::end_idle_session(const std::string& id) const {
     sessions_->end(id, SessionIds::Clock::now());
-    dispatcher_->state().cancel_session(id);
+    dispatcher()->state().cancel_session(id);
     log::get("mcp")->info("session ended after {} s unused", idle_timeout_.count());
 }
 
@@ -154,7 +154,7 @@ std::vector<std::pair<std::string, std::string>> Server::cors_headers(const Inco
 std::shared_ptr<SessionState::InFlight> Server::register_stream(const std::string& session,
                                                                 boost::asio::any_io_executor executor) const {
     static std::atomic<std::uint64_t> next_stream{0};
-    return dispatcher_->state().start_call(session, "stream:" + std::to_string(next_stream++), std::move(executor));
+    return dispatcher()->state().start_call(session, "stream:" + std::to_string(next_stream++), std::move(executor));
 }
 
 boost::asio::awaitable<HttpReply> Server::handle(IncomingHttp request, EventSink* sink) const {
@@ -258,7 +258,7 @@ HttpReply Server::handle_delete(const IncomingHttp& request) const {
     if (!sessions_->end(*request.session_id, SessionIds::Clock::now()))
         return rpc_error_reply(404, nullptr, rpc::session_not_found, "Session not found");
     // Open GET streams and calls in flight of this session end with it.
-    dispatcher_->state().cancel_session(*request.session_id);
+    dispatcher()->state().cancel_session(*request.session_id);
     return empty_reply(200);
 }
 
@@ -302,7 +302,7 @@ boost::asio::awaitable<HttpReply> Server::handle_post(const IncomingHttp& reques
             co_return rpc_error_reply(503, call->id, refused_code,
                                       "Server busy: too many sessions on this server; retry later");
         }
-        auto reply = json_reply(200, jsonrpc::make_result(call->id, dispatcher_->initialize_result(version)));
+        auto reply = json_reply(200, jsonrpc::make_result(call->id, dispatcher()->initialize_result(version)));
         reply.set_header("Mcp-Session-Id", std::move(session));
         log::get("mcp")->info("[{}] session started, protocol {}", request.request_id, version);
         co_return reply;
@@ -313,13 +313,15 @@ boost::asio::awaitable<HttpReply> Server::handle_post(const IncomingHttp& reques
     const auto scope = scope_for(request, *request.session_id, info.protocol_version, sink);
 
     if (auto* notification = std::get_if<jsonrpc::Notification>(&classified)) {
-        dispatcher_->handle_notification(*notification, scope);
+        dispatcher()->handle_notification(*notification, scope);
         co_return empty_reply(202);
     }
     if (!call) co_return empty_reply(202);  // a client's response to us
     if (call->method == "tools/call")
         if (auto limited = check_rate(request, 1, call->id)) co_return std::move(*limited);
-    co_return json_reply(200, co_await dispatcher_->handle_request(*call, scope));
+    // Named, not a temporary inside co_await (GCC 12 mishandles those), and held until the reply is made.
+    const auto current = dispatcher();
+    co_return json_reply(200, co_await current->handle_request(*call, scope));
 }
 
 boost::asio::awaitable<HttpReply> Server::handle_stateless(const IncomingHttp& request, const json::value& message,
@@ -337,7 +339,7 @@ boost::asio::awaitable<HttpReply> Server::handle_stateless(const IncomingHttp& r
     CallScope scope = scope_for(request, "stateless:" + request.request_id, std::string(stateless_protocol_version), sink);
     scope.stateless = true;
     if (auto* notification = std::get_if<jsonrpc::Notification>(&classified)) {
-        dispatcher_->handle_notification(*notification, scope);
+        dispatcher()->handle_notification(*notification, scope);
         co_return empty_reply(202);
     }
     auto validated = validate_stateless(request, std::get<jsonrpc::Request>(classified));
@@ -346,7 +348,8 @@ boost::asio::awaitable<HttpReply> Server::handle_stateless(const IncomingHttp& r
     scope.request_log_level = call.log_level;
     if (call.request.method == "tools/call")
         if (auto limited = check_rate(request, 1, call.request.id)) co_return std::move(*limited);
-    auto response = co_await dispatcher_->handle_request(call.request, scope);
+    const auto current = dispatcher();  // named: see handle_post
+    auto response = co_await current->handle_request(call.request, scope);
     decorate_stateless_result(call.request.method, response);
     co_return json_reply(200, response);
 }
@@ -357,7 +360,8 @@ boost::asio::awaitable<HttpReply> Server::handle_batch(const json::array& batch,
         co_return rpc_error_reply(400, nullptr, rpc::invalid_request, std::move(*refusal));
     // All of the batch's calls or none: a batch is answered as one.
     if (auto limited = check_rate(request, tools_calls_in(batch), nullptr)) co_return std::move(*limited);
-    auto responses = co_await dispatcher_->handle_batch(batch, scope);
+    const auto current = dispatcher();  // named: see handle_post
+    auto responses = co_await current->handle_batch(batch, scope);
     if (responses.empty()) co_return empty_reply(202);  // only notifications and responses
     co_return json_reply(200, responses);
 }

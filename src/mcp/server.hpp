@@ -25,6 +25,7 @@
 #include <boost/json/value.hpp>
 #include <chrono>
 #include <functional>
+#include <atomic>
 #include <memory>
 #include <string>
 #include <vector>
@@ -56,6 +57,12 @@ class Server {
 public:
     Server(std::shared_ptr<const Dispatcher> dispatcher, std::shared_ptr<SessionIds> sessions,
            const config::HttpConfig& config, ServerOptions options = {});
+    // Reload: requests from now on use `next`; those in flight finish with the one they started with.
+    // `next` must share this server's SessionState (log levels, calls in flight, streams).
+    void replace_dispatcher(std::shared_ptr<const Dispatcher> next) const { dispatcher_.store(std::move(next)); }
+    // Shutdown: cancels every call still running and ends every event stream.
+    std::size_t cancel_everything() const { return dispatcher()->state().cancel_all(); }
+
     // Pinned: the session table calls back into this object.
     Server(const Server&) = delete;
     Server& operator=(const Server&) = delete;
@@ -93,7 +100,9 @@ private:
     CallScope scope_for(const IncomingHttp& request, std::string session, std::string protocol_version,
                         EventSink* sink) const;
 
-    std::shared_ptr<const Dispatcher> dispatcher_;
+    // Swapped whole on reload (SIGHUP); each request keeps the one it started with.
+    mutable std::atomic<std::shared_ptr<const Dispatcher>> dispatcher_;
+    std::shared_ptr<const Dispatcher> dispatcher() const { return dispatcher_.load(); }
     std::shared_ptr<SessionIds> sessions_;
     std::vector<std::string> allowed_origins_;
     std::vector<std::string> allowed_hosts_;

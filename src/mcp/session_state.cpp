@@ -81,6 +81,17 @@ std::size_t SessionState::cancel_session(const std::string& session) {
     return calls.size();
 }
 
+std::size_t SessionState::cancel_all() {
+    std::vector<std::shared_ptr<InFlight>> calls;
+    {
+        std::lock_guard lock(mutex_);
+        for (auto& [key, weak] : in_flight_)
+            if (auto call = weak.lock()) calls.push_back(std::move(call));
+    }
+    for (auto& call : calls) emit_cancel(std::move(call));
+    return calls.size();
+}
+
 void SessionState::emit_cancel(std::shared_ptr<InFlight> call) {
     // A cancellation signal may only be emitted from the strand its operation runs on.
     auto executor = call->executor;

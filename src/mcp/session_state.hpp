@@ -41,6 +41,8 @@ public:
     bool cancel_call(const std::string& session, const std::string& request_id);
     // Cancels every call and stream of a session (DELETE); returns how many.
     std::size_t cancel_session(const std::string& session);
+    // Shutdown: cancels every call and event stream of every session; returns how many.
+    std::size_t cancel_all();
 
 private:
     static void emit_cancel(std::shared_ptr<InFlight> call);

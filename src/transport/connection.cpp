@@ -197,12 +197,30 @@ asio::awaitable<void> serve_connection(asio::ip::tcp::socket socket, std::shared
     const std::string remote_address = endpoint_ec ? std::string() : peer.address().to_string();
     beast::tcp_stream stream(std::move(socket));
     beast::flat_buffer buffer;
+    auto& drain = *settings->drain;
+    // Lets a shutdown wake this connection while it idles; it dies with the connection, so a wake-up
+    // that arrives later finds nothing to cancel.
+    auto stream_token = std::make_shared<beast::tcp_stream*>(&stream);
+    // Answering a request: a graceful shutdown waits for it (event streams excepted).
+    struct Busy {
+        Drain& drain;
+        bool active = false;
+        void start() { if (!active) { drain.request_started(); active = true; } }
+        void finish() { if (active) { drain.request_finished(); active = false; } }
+        ~Busy() { finish(); }
+    } busy{drain};
 
     for (bool first = true;; first = false) {
         if (!first && buffer.size() == 0) {
             // Kept alive between requests: idle_timeout bounds the wait for the next one's first
             // byte, then read_timeout bounds reading it whole.
+            if (drain.draining()) break;  // shutting down: no next request
             stream.expires_after(config.idle_timeout);
+            auto wake = drain.idle([executor = stream.get_executor(), token = std::weak_ptr(stream_token)] {
+                asio::post(executor, [token] {
+                    if (auto idle_stream = token.lock()) (*idle_stream)->cancel();
+                });
+            });
             auto [idle_error, idle_bytes] = co_await stream.async_read_some(buffer.prepare(4096), use_nothrow);
             if (idle_error) break;  // closed by the client, or idle too long: nothing to answer
             buffer.commit(idle_bytes);
@@ -265,6 +283,7 @@ asio::awaitable<void> serve_connection(asio::ip::tcp::socket socket, std::shared
         }
 
         auto request = parser.release();
+        busy.start();
         record_of.method = std::string(request.method_string());
         record_of.path = std::string(request.target().substr(0, request.target().find('?')));
         record_of.request_id = request_id_of(request);
@@ -279,7 +298,8 @@ asio::awaitable<void> serve_connection(asio::ip::tcp::socket socket, std::shared
             co_await http::async_write(stream, response, use_nothrow);
             break;
         }
-        const bool keep_alive = request.keep_alive();
+        // While shutting down, each reply says Connection: close and the connection ends after it.
+        const bool keep_alive = request.keep_alive() && !drain.draining();
         const unsigned version = request.version();
         const std::string& request_id = record_of.request_id;
         const std::string& method = record_of.method;
@@ -291,12 +311,13 @@ asio::awaitable<void> serve_connection(asio::ip::tcp::socket socket, std::shared
         if (!local && settings->admin_only) local = observability::admin_not_found();
         if (local) {
             local->set_header("X-Request-Id", request_id);
-            auto response = to_response(*local, version, keep_alive);
+            auto response = to_response(*local, version, keep_alive && !drain.draining());
             answered(local->status, local->body.size());
             stream.expires_after(config.read_timeout);
             auto [write_error, bytes_written] = co_await http::async_write(stream, response, use_nothrow);
             (void)bytes_written;
-            if (write_error || !keep_alive) break;
+            busy.finish();
+            if (write_error || !keep_alive || drain.draining()) break;
             continue;
         }
 
@@ -333,20 +354,22 @@ asio::awaitable<void> serve_connection(asio::ip::tcp::socket socket, std::shared
                 co_await http::async_write(stream, response, use_nothrow);
                 break;
             }
+            busy.finish();  // a stream lasts until its session or the server ends it
             co_await run_event_stream(sse, stream, *reply.open_stream_for_session, *mcp, settings->keepalive_interval);
             logger->info("[{}] {} {} event stream closed", request_id, method, target);
             answered(200, 0);
             break;
         } else {
             reply.set_header("X-Request-Id", request_id);
-            auto response = to_response(reply, version, keep_alive);
+            auto response = to_response(reply, version, keep_alive && !drain.draining());
             answered(reply.status, reply.body.size());
             stream.expires_after(config.read_timeout);
             auto [write_error, bytes_written] = co_await http::async_write(stream, response, use_nothrow);
             (void)bytes_written;
             written = !write_error;
         }
-        if (!written || !keep_alive) break;
+        busy.finish();
+        if (!written || !keep_alive || drain.draining()) break;
     }
 
     boost::system::error_code ignored;

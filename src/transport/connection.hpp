@@ -9,6 +9,7 @@
 #include "config/config.hpp"
 #include "mcp/server.hpp"
 #include "observability/metrics.hpp"
+#include "transport/drain.hpp"
 
 namespace mamute::transport {
 
@@ -21,6 +22,7 @@ struct ConnectionSettings {
     std::shared_ptr<const std::atomic<bool>> accepting;
     bool access_log = true;   // one "access" line per request
     bool admin_only = false;  // the admin listener: /healthz, /readyz, /metrics and 404 for the rest
+    std::shared_ptr<Drain> drain;  // never null: graceful shutdown
 };
 
 boost::asio::awaitable<void> serve_connection(boost::asio::ip::tcp::socket socket,

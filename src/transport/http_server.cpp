@@ -17,10 +17,10 @@ constexpr auto accept_backoff = std::chrono::milliseconds(100);
 std::shared_ptr<const ConnectionSettings> make_settings(const config::Config& config,
                                                         std::shared_ptr<observability::Metrics> metrics,
                                                         std::shared_ptr<const std::atomic<bool>> accepting,
-                                                        bool admin_only) {
+                                                        bool admin_only, std::shared_ptr<Drain> drain) {
     return std::make_shared<const ConnectionSettings>(ConnectionSettings{
         config.http, config.mcp.keepalive_interval, config.upstream.credential_headers, std::move(metrics),
-        std::move(accepting), config.log.access, admin_only});
+        std::move(accepting), config.log.access, admin_only, std::move(drain)});
 }
 }  // namespace
 
@@ -30,10 +30,10 @@ HttpServer::HttpServer(asio::io_context& io, const config::Config& config, std::
       metrics_(metrics ? std::move(metrics) : std::make_shared<observability::Metrics>()),
       mcp_(std::move(mcp)),
       strand_(asio::make_strand(io)),
-      main_(strand_, make_settings(config, metrics_, accepting_, false)) {
+      main_(strand_, make_settings(config, metrics_, accepting_, false, drain_)) {
     listen(main_, config.http.bind, config.http.port);
     if (config.http.admin_port) {
-        admin_ = std::make_unique<Listener>(strand_, make_settings(config, metrics_, accepting_, true));
+        admin_ = std::make_unique<Listener>(strand_, make_settings(config, metrics_, accepting_, true, drain_));
         listen(*admin_, config.http.admin_bind, *config.http.admin_port);
     }
 }

@@ -37,6 +37,9 @@ public:
     bool ready() const { return accepting_->load(); }
 
     std::size_t open_connections() const { return open_connections_->load(); }
+    // Graceful shutdown: after stop(), drain().begin() closes idle connections and makes the others close
+    // after their current request; drain().busy() counts the requests still being answered.
+    Drain& drain() const { return *drain_; }
     const std::shared_ptr<observability::Metrics>& metrics() const { return metrics_; }
 
 private:
@@ -58,6 +61,7 @@ private:
     boost::asio::io_context& io_;
     std::shared_ptr<observability::Metrics> metrics_;
     std::shared_ptr<std::atomic<bool>> accepting_ = std::make_shared<std::atomic<bool>>(false);
+    std::shared_ptr<Drain> drain_ = std::make_shared<Drain>();
     std::shared_ptr<const mcp::Server> mcp_;
     // Both accept loops, their pauses and back-offs run on this strand.
     boost::asio::strand<boost::asio::io_context::executor_type> strand_;
