@@ -21,6 +21,7 @@
 #include "catalog/catalog.hpp"
 #include "common/log.hpp"
 #include "config/command_line.hpp"
+#include "mcp/http_rules.hpp"
 #include "mcp/server.hpp"
 #include "mcp/session_ids.hpp"
 #include "observability/metrics.hpp"
@@ -281,6 +282,9 @@ int main(int argc, char** argv) {
         }
         auto& server = *listener;
         server.start();
+        if (!mcp::is_loopback_address(config.http.bind) && config.http.auth_token.empty())
+            logger->warn("listening on {} without http.auth_token: anyone who can reach this address can use the "
+                         "server (set MAMUTE_MCP_HTTP_AUTH_TOKEN)", config.http.bind);
 
         // SIGTERM/SIGINT: stop accepting and finish what is in flight (up to shutdown_timeout), then end
         // the event streams and exit 0. A second signal stops at once. SIGHUP reloads.
