@@ -1,5 +1,9 @@
 #include "transport/connection.hpp"
 
+#include <sys/socket.h>
+
+#include <cerrno>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
@@ -109,15 +113,21 @@ http::response<http::string_body> early_error(http::status status, std::string_v
 // behind its request are left for the next read.
 asio::awaitable<void> peer_closed(beast::tcp_stream& stream) {
     auto& socket = stream.socket();
-    // An error here (including cancellation once the reply is ready) ends the watch; the reply
-    // then wins the race if it is ready, and a broken connection counts as closed.
-    if (auto [wait_error] = co_await socket.async_wait(asio::ip::tcp::socket::wait_read, use_nothrow); wait_error)
-        co_return;
-    char byte;
-    boost::system::error_code peek_error;
-    if (socket.receive(asio::buffer(&byte, 1), asio::socket_base::message_peek, peek_error) == 0 || peek_error)
-        co_return;
-    // Pipelined data, not a close: wait until the reply is ready and cancels us.
+    for (;;) {
+        // An error here (including cancellation once the reply is ready) ends the watch; the reply
+        // then wins the race if it is ready, and a broken connection counts as closed.
+        if (auto [wait_error] = co_await socket.async_wait(asio::ip::tcp::socket::wait_read, use_nothrow); wait_error)
+            co_return;
+        // Never a blocking receive here: asio may report a socket readable that has nothing to read
+        // (readiness it remembers from the request just read), and a blocking peek would then hold
+        // this I/O thread until the client sent more or left.
+        char byte;
+        const auto peeked = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+        if (peeked == 0) co_return;  // orderly close
+        if (peeked < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) co_return;  // reset
+        if (peeked > 0) break;  // pipelined data, not a close
+    }
+    // Pipelined data: wait until the reply is ready and cancels us.
     asio::steady_timer forever(co_await asio::this_coro::executor, asio::steady_timer::time_point::max());
     co_await forever.async_wait(use_nothrow);
 }

@@ -8,6 +8,7 @@
 #include <catch2/catch.hpp>
 #include <poll.h>
 #include <thread>
+#include <vector>
 
 #include "observability/metrics.hpp"
 #include "transport/http_server.hpp"
@@ -22,9 +23,9 @@ struct TestServer {
     config::Config config;
     std::shared_ptr<observability::Metrics> metrics = std::make_shared<observability::Metrics>();
     std::unique_ptr<transport::HttpServer> server;
-    std::thread thread;
+    std::vector<std::thread> threads;
 
-    explicit TestServer(config::Config full) : config(std::move(full)) {
+    explicit TestServer(config::Config full, unsigned thread_count = 1) : config(std::move(full)) {
         config.http.port = 0;
         auto catalog = catalog::load_catalog({MAMUTE_SOURCE_DIR "/spec/mamutecloud.openapi.json"});
         REQUIRE(catalog);
@@ -40,11 +41,11 @@ struct TestServer {
             dispatcher, std::make_shared<mcp::SessionIds>("t", std::chrono::seconds(3600)), config.http);
         server = std::make_unique<transport::HttpServer>(io, config, mcp, metrics);
         server->start();
-        thread = std::thread([this] { io.run(); });
+        for (unsigned i = 0; i < thread_count; ++i) threads.emplace_back([this] { io.run(); });
     }
     ~TestServer() {
         io.stop();
-        thread.join();
+        for (auto& thread : threads) thread.join();
     }
 
     tcp::socket connect(std::uint16_t port = 0) {
