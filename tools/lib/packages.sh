@@ -1,4 +1,4 @@
-# Installs Debian packages that are missing (shared by tools/run, tools/test and tools/bench).
+# Installs Debian packages that are missing (shared by tools/run, tools/test, tools/bench-catalog and tools/bench/run).
 build_packages=(g++ cmake ninja-build ccache pkg-config libboost1.81-dev libboost-json1.81-dev
                 libboost-url1.81-dev libssl-dev libspdlog-dev libyaml-cpp-dev ca-certificates)
 # nginx: the round-robin load balancer of tests/scale-out (run unprivileged from a temp prefix; on a machine
@@ -7,6 +7,9 @@ test_packages=(catch2 openssl nginx)
 # Node and npm only when absent: a machine may already have them from elsewhere, and Debian's
 # npm package would conflict with that install.
 command -v npm >/dev/null 2>&1 || test_packages+=(nodejs npm)
+# tools/bench/run: wrk (LuaJIT scripts) drives the servers; nginx is the fixed-body limit server and the upstream;
+# curl for readiness probes.
+bench_packages=(wrk nginx curl)
 
 ensure_packages() {
     local missing=()

@@ -1,0 +1,133 @@
+// Prints tools/bench/run's table from results.jsonl (one JSON object per line, {"key": ..., ...}).
+// Usage: node ratios.mjs RESULTS SPECSETS PEER_VERSION CORES SECONDS_PER_RUN ELAPSED_S
+import { readFileSync } from "node:fs";
+
+const [resultsFile, specsetsFile, peerVersion, cores, seconds, elapsed, threads] = process.argv.slice(2);
+const all = readFileSync(resultsFile, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l));
+const specsets = JSON.parse(readFileSync(specsetsFile, "utf8"));
+const get = (key) => all.filter((r) => r.key === key);
+const one = (key) => get(key).at(-1) ?? {};
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const startup = (key) => median(get(key).map((r) => r.startup_ms));
+const mib = (key) => (one(key).kib ?? 0) / 1024;
+
+const fmt = {
+    rps: (v) => (v >= 100 ? Math.round(v).toLocaleString("en-US") : v.toFixed(1)) + "/s",
+    us: (v) => (v >= 10000 ? (v / 1000).toFixed(1) + " ms" : Math.round(v) + " µs"),
+    ms: (v) => (v >= 100 ? Math.round(v) : v.toFixed(1)) + " ms",
+    mib: (v) => v.toFixed(1) + " MiB",
+};
+const x = (v) => (!isFinite(v) || v <= 0 ? "-" : v >= 10 ? v.toFixed(0) + "x" : v.toFixed(2) + "x");
+
+function table(title, header, rows) {
+    console.log(`\n${title}`);
+    const width = header.map((_, i) => Math.max(header[i].length, ...rows.map((r) => String(r[i] ?? "").length)));
+    const line = (r) => r.map((c, i) => (i === 0 || i === r.length - 1 ? String(c ?? "").padEnd(width[i])
+        : String(c ?? "").padStart(width[i]))).join("  ").trimEnd();
+    console.log(line(header));
+    console.log(line(width.map((w) => "-".repeat(w))));
+    for (const r of rows) console.log(line(r));
+}
+
+const added = (a, b) => `${a >= b ? "+" : "-"}${Math.round(Math.abs(a - b))} µs`;
+const errorsOf = (r) => (r.errors ?? 0) + (r.non2xx ?? 0);
+const flagged = [];
+for (const r of all) if (r.requests !== undefined && errorsOf(r) > 0) flagged.push(`${r.key}: ${r.errors} socket errors, ${r.non2xx} failed replies`);
+// A closed-loop client is busy about (requests x mean latency / connections) of the run. Much less means some
+// connections waited on replies that never came (wrk counts no error until its timeout), so req/s is too low.
+for (const r of all) {
+    if (r.requests === undefined || !r.conns || r.conns > 100 || !r.seconds) continue;  // 1,000: connecting dominates
+    const busy = (r.requests * r.mean) / 1e6 / r.conns / r.seconds;
+    if (busy < 0.6) flagged.push(`${r.key}: connections busy ${(busy * 100).toFixed(0)}% of the run: replies stalled (req/s understated)`);
+}
+
+console.log(`mamute-mcp benchmark: ${cores} cores, mamute-mcp --threads ${threads}, ${seconds} s per wrk run, ${elapsed} s in all; ` +
+    `peer @ivotoby/openapi-mcp-server ${peerVersion} (Node ${process.versions.node}).`);
+console.log("Ratios read \"times better for mamute-mcp\": peer/ours for latency and memory, ours/peer for req/s.");
+
+// ---- 1. against the peer ----
+const rows1 = [];
+const pair = (label, ours, peer, target, note = "") => {
+    const o = one(ours), p = one(peer);
+    rows1.push([`${label} req/s`, fmt.rps(o.rps), fmt.rps(p.rps), x(o.rps / p.rps), target, note]);
+    rows1.push([`${label} p50`, fmt.us(o.p50), fmt.us(p.p50), x(p.p50 / o.p50), "", ""]);
+    rows1.push([`${label} p99`, fmt.us(o.p99), fmt.us(p.p99), x(p.p99 / o.p99), "", ""]);
+};
+pair("tools/list", "ours.list.c10", "peer.list.c10", ">= 10x",
+    `a: ${one("ours.tools_list_bytes").bytes} vs ${one("peer.tools_list_bytes").bytes} bytes`);
+pair("search", "ours.search.c10", "peer.search.c10", ">= 10x", "b: search-endpoints vs list-api-endpoints");
+pair("endpoint schema", "ours.get.c10", "peer.get.c10", ">= 10x", "c: get-endpoint vs get-api-endpoint-schema");
+pair("live call", "ours.exec.c10", "peer.exec.c10", ">= 10x", "d: execute-request vs invoke-api-endpoint");
+rows1.push(["RSS idle (after initialize)", fmt.mib(mib("ours.mamute.rss_idle")), fmt.mib(mib("peer.mamute.rss_idle")),
+    x(mib("peer.mamute.rss_idle") / mib("ours.mamute.rss_idle")), "a fraction", ""]);
+rows1.push(["RSS peak under load (VmHWM)", fmt.mib(mib("ours.mamute.rss_peak")), fmt.mib(mib("peer.mamute.rss_peak")),
+    x(mib("peer.mamute.rss_peak") / mib("ours.mamute.rss_peak")), "a fraction", "after all four runs above"]);
+rows1.push(["start-up (spawn -> initialize), median of 3", fmt.ms(startup("ours.mamute.start")),
+    fmt.ms(startup("peer.mamute.start")), x(startup("peer.mamute.start") / startup("ours.mamute.start")), "", ""]);
+table("1. Against the peer: MamuteCloud spec (68 operations), 10 connections, the same nginx upstream for live calls",
+    ["", "mamute-mcp", "peer", "ratio", "target", "note"], rows1);
+
+// ---- 2. against the limit ----
+const list = one("ours.list.c10"), lim = one("sweep.limit.c10");
+const exec1 = one("ours.exec.c1"), direct1 = one("direct.c1"), exec10 = one("ours.exec.c10"), direct10 = one("direct.c10");
+const rows2 = [
+    ["tools/list vs fixed body, req/s (10 conn)", fmt.rps(list.rps), fmt.rps(lim.rps), (list.rps / lim.rps).toFixed(2), ">= 0.50",
+        `nginx returns the same ${one("limit.bytes").bytes} bytes`],
+    ["search vs fixed body, req/s (10 conn)", fmt.rps(one("ours.search.c10").rps), fmt.rps(lim.rps),
+        (one("ours.search.c10").rps / lim.rps).toFixed(2), "", ""],
+    ["get-endpoint vs fixed body, req/s (10 conn)", fmt.rps(one("ours.get.c10").rps), fmt.rps(lim.rps),
+        (one("ours.get.c10").rps / lim.rps).toFixed(2), "", ""],
+    ["live call vs direct GET, req/s (10 conn)", fmt.rps(exec10.rps), fmt.rps(direct10.rps), (exec10.rps / direct10.rps).toFixed(2), "",
+        "execute-request -> nginx vs wrk -> nginx"],
+    ["live call vs direct GET, p50 (1 conn)", fmt.us(exec1.p50), fmt.us(direct1.p50), added(exec1.p50, direct1.p50),
+        "< +100 µs", "added by execute-request over a direct keep-alive call"],
+    ["live call vs direct GET, p99 (1 conn)", fmt.us(exec1.p99), fmt.us(direct1.p99), added(exec1.p99, direct1.p99), "", ""],
+];
+table("2. Against the limit: nginx (2 workers) returning a fixed body with no work, and the upstream called directly",
+    ["", "mamute-mcp", "limit", "share", "target", "note"], rows2);
+
+// ---- 3. scale ----
+const sets = [
+    ["MamuteCloud (68 ops, 0.1 MB)", "mamute", "ours.mamute.start", "ours.mamute.rss_idle"],
+    [`GitHub api.github.com (${specsets.githubOps} ops, ${(specsets.githubBytes / 1e6).toFixed(1)} MB)`, "github", "scale.github.start", "scale.github.rss_idle"],
+    [`all ${specsets.variants.length} GitHub variants (${specsets.variantsOps} ops, ${(specsets.variantsBytes / 1e6).toFixed(0)} MB)`, "all", "scale.all.start", "scale.all.rss_idle"],
+];
+const rows3 = sets.map(([label, k, start, idle]) => {
+    const s = one(`scale.${k}.search`), g = one(`scale.${k}.get`);
+    return [label, fmt.ms(startup(start)), fmt.mib(mib(idle)), fmt.mib(mib(`scale.${k}.rss_peak`)),
+        fmt.us(s.p50), fmt.us(s.p99), fmt.rps(s.rps), fmt.us(g.p50), fmt.us(g.p99)];
+});
+table("3a. Scale with spec size (mamute-mcp, 1 connection; GitHub rows: 40 task phrasings in turn, searched across every spec loaded)",
+    ["spec set", "start-up", "RSS idle", "RSS peak", "search p50", "search p99", "search req/s", "get p50", "get p99"], rows3);
+console.log(`targets: search p99 under 1 ms on GitHub's spec (measured ${fmt.us(one("scale.github.search").p99)}, HTTP round trip included); ` +
+    `start-up under 1 s with every GitHub variant (measured ${fmt.ms(startup("scale.all.start"))}).`);
+
+const rows4 = [1, 10, 100, 1000].map((c) => {
+    const l = one(`sweep.ours.list.c${c}`), s = one(`sweep.ours.search.c${c}`), f = one(`sweep.limit.c${c}`);
+    return [String(c), fmt.rps(l.rps), fmt.us(l.p50), fmt.us(l.p99), fmt.rps(s.rps), fmt.us(s.p50), fmt.us(s.p99),
+        fmt.rps(f.rps), (l.rps / f.rps).toFixed(2)];
+});
+table("3b. Concurrent connections (MamuteCloud spec; wrk -t2, -t1 for 1 connection)",
+    ["connections", "tools/list", "p50", "p99", "search", "p50", "p99", "fixed body (nginx)", "list/fixed"], rows4);
+
+console.log(`
+Where the peer's protocol differs (so the rows compare like for like as far as they can):
+  a. tools/list: the peer lists 3 tools (list-api-endpoints, get-api-endpoint-schema, invoke-api-endpoint)
+     and answers it on the POST as JSON; mamute-mcp lists 6 tools with
+     titles, annotations and output schemas, so its reply is larger.
+  b. The peer has no search: list-api-endpoints (no arguments, every endpoint in one text block) stands in
+     for search-endpoints {pattern} (ranked results for a phrase).
+  c. get-api-endpoint-schema {endpoint} (a path) vs get-endpoint {path, method} (one operation, $refs resolved).
+  d. invoke-api-endpoint {endpoint, method, params} vs execute-request {method, path}; both send
+     GET /dns/zones to the same nginx upstream with X-API-Key.
+  The peer answers every tools/call POST with 202 and no body and sends the result as one SSE message on the
+  session's GET stream (by JSON-RPC id). wrk cannot wait for that, so the peer's b/c/d rows come from
+  tools/bench/mcp-client.mjs sse-load (Node 22 fetch, 10 requests in flight, latency = POST sent -> SSE
+  message received); every mamute-mcp row, and the peer's tools/list row, are wrk with the reply on the POST.
+  Both servers run with one session created by initialize (protocol 2025-06-18) and keep-alive connections;
+  mamute-mcp with --threads ${threads} --log-level warn and access logs off; the peer with --verbose false.
+Memory: VmRSS after start-up + initialize, and VmHWM (peak RSS) after the load. Start-up: spawn until the
+first successful initialize (polled every 2 ms), median of 3.
+The peer at GitHub scale (one process per spec, no search): tools/bench-catalog.`);
+if (flagged.length) console.log(`\nRuns with errors or stalls (their figures are suspect):\n  ${flagged.join("\n  ")}`);
+else console.log("\nNo run had socket errors or failed replies.");
