@@ -53,7 +53,7 @@ struct Operation {
     std::vector<Parameter> parameters;  // path-level parameters merged in
     boost::json::value request_body;    // resolved requestBody object, null when none
     boost::json::value responses;       // resolved responses object
-    boost::json::value security;        // effective security requirements (operation or root)
+    boost::json::value security;        // effective security requirements (operation or root); null: none declared
     std::vector<Server> servers;        // effective servers (operation, path or root level)
     bool deprecated = false;
 };

@@ -233,13 +233,14 @@ Expected<Operation> Reader::read_operation(const json::object& item, const json:
     }
     op.responses = std::move(responses);
 
-    // An operation's own "security" wins even when empty ([] means "no auth needed").
+    // An operation's own "security" wins even when empty ([] means "no auth needed"); null when neither
+    // the operation nor the document says anything.
     if (const auto* security = raw.if_contains("security"); security && security->is_array())
         op.security = *security;
     else if (const auto* root = document_.as_object().if_contains("security"); root && root->is_array())
         op.security = *root;
     else
-        op.security = json::array{};
+        op.security = nullptr;
 
     auto servers = read_servers(raw.if_contains("servers"), pointer_append(pointer, "servers"));
     if (!servers) return servers.error();

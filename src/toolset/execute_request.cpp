@@ -24,7 +24,7 @@ namespace {
 
 constexpr const char* description = R"(Make a live call to an API described by a loaded spec.
 The call is checked against the spec first (operation, path/query/header/cookie parameters, request body) and is only sent to the spec's own servers (or the base URL mamute-mcp was started with); anything else is refused and nothing is sent.
-Credentials: the X-API-Key and Authorization headers of this MCP connection are forwarded with the call and win over headers given here (the result's "note" says when one of yours was not sent). Only when the connection has none is an X-API-Key or Authorization given in headers sent as it is; prefer connection credentials to putting keys in the arguments.
+Credentials: the X-API-Key and Authorization headers of this MCP connection are forwarded with the call where the operation's security schemes take them (an apiKey scheme's header, query parameter or cookie; Authorization for bearer/OAuth schemes; nothing for an operation with "security": []), and win over values given here (the result's "note" says when one of yours was not sent). Only when the connection has none is an X-API-Key or Authorization given in headers sent as it is; prefer connection credentials to putting keys in the arguments.
 
 Two argument forms (use one, never both; unknown arguments are refused):
 1. Structured: {"method": "GET", "path": "/cdn/resource/{id}", "pathParams": {"id": "42"}, "query": {"limit": 10}}
@@ -243,7 +243,8 @@ std::string redact(std::string text, const HeaderList& credentials) {
         // Short values would blank out ordinary text; real keys and tokens are far longer.
         if (secret.size() < 4) continue;
         const auto escaped = json::serialize(json::string(secret));  // as it appears inside JSON text
-        for (const auto& needle : {secret, escaped.substr(1, escaped.size() - 2)}) {
+        // Also as it appears in a URL, where a key placed in a query parameter is percent-encoded.
+        for (const auto& needle : {secret, escaped.substr(1, escaped.size() - 2), upstream::percent_encode(secret)}) {
             for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 10))
                 text.replace(at, needle.size(), "[redacted]");
         }

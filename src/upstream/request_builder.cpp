@@ -14,6 +14,7 @@
 #include "upstream/serialization.hpp"
 #include "upstream/spec_servers.hpp"
 #include "upstream/url_encoding.hpp"
+#include "upstream/credential_placement.hpp"
 #include "upstream/value_check.hpp"
 
 namespace mamute::upstream {
@@ -154,11 +155,13 @@ bool is_dot_segment(std::string_view segment) {
 
 // What both argument forms produce before the target is chosen.
 struct Draft {
+    const Spec* spec = nullptr;
     const Operation* op = nullptr;
     std::string method;
     std::map<std::string, PathValue> path_values;
     std::vector<std::string> query;                           // encoded name=value items
     std::set<std::string> query_names;                        // decoded names given
+    std::map<std::string, int> query_counts;                  // how often each declared name was given
     HeaderList headers;                                       // validated agent headers
     std::vector<std::string> cookies;                         // encoded name=value pairs of cookie parameters
     std::set<std::string> cookie_names;
@@ -168,10 +171,23 @@ struct Draft {
     std::vector<std::pair<const Parameter*, json::value>> given_values;
     std::optional<json::value> body_value;
 
+    bool is_query_key_scheme(std::string_view name) const {
+        if (!spec) return false;
+        for (const auto& [scheme_name, scheme] : spec->security_schemes) {
+            const auto* object = scheme.if_object();
+            const auto* in = object ? object->if_contains("in") : nullptr;
+            const auto* key = object ? object->if_contains("name") : nullptr;
+            if (in && key && in->is_string() && key->is_string() && in->get_string() == "query" && key->get_string() == name)
+                return true;
+        }
+        return false;
+    }
+
     Problem add_query_name(const std::string& name) {
         auto base = name;
         if (!find_param(*op, "query", base) && base.find('[') != std::string::npos)
             base = base.substr(0, base.find('['));  // deepObject: filter[status]=x
+        if (!find_param(*op, "query", base) && is_query_key_scheme(base)) return std::nullopt;  // an API key
         if (!find_param(*op, "query", base)) {
             std::string hint;
             for (const auto* in : {"path", "header", "cookie"})
@@ -180,6 +196,7 @@ struct Draft {
                                            "; known query parameters: " + param_names(*op, "query"));
         }
         query_names.insert(base);
+        if (base == name) ++query_counts[base];
         return std::nullopt;
     }
 
@@ -189,7 +206,10 @@ struct Draft {
         auto params = boost::urls::parse_query(raw);
         if (!params) return make_error("the query string '" + shorten(raw) + "' is not valid percent-encoded text");
         for (auto param : *params) {
-            if (auto problem = add_query_name(param.key.decode())) return problem;
+            const auto name = param.key.decode();
+            if (auto problem = add_query_name(name)) return problem;
+            // Written into the path or URL, still checked against the schema like any other value.
+            if (const auto* p = find_param(*op, "query", name)) given_values.emplace_back(p, json::string(param.value.decode()));
             query.push_back(std::string(param.key) + (param.has_value ? "=" + std::string(param.value) : ""));
         }
         return std::nullopt;
@@ -207,6 +227,13 @@ struct Draft {
         if (!p) return std::nullopt;  // a deepObject member written out (filter[status]): sent as given
         given_values.emplace_back(p, value);
         const bool explode = p->style.empty() ? true : p->explode;
+        const bool spread = value.is_object() && explode && (p->style.empty() || p->style == "form");
+        if (spread)  // each property becomes a query parameter of its own: it must not pose as another one
+            for (const auto& [field, item] : value.get_object())
+                if (find_param(*op, "query", field) || field == "")
+                    return with_operation(*op, "refused: query parameter '" + name + "' is an exploded object, so its "
+                                                   "property '" + shorten(field) + "' would be sent as query parameter '" +
+                                                   shorten(field) + "'");
         for (const auto& [key, text] : styled_pairs(name, p->style, explode, p->allow_reserved, value)) add_pair(key, text);
         return std::nullopt;
     }
@@ -403,6 +430,15 @@ struct Draft {
                 add(std::move(found));
             }
         }
+        for (const auto& [name, count] : query_counts) {
+            const auto* p = find_param(*op, "query", name);
+            const auto* schema = p ? p->schema.if_object() : nullptr;
+            const auto* type = schema ? schema->if_contains("type") : nullptr;
+            const bool repeatable = !type || (type->is_string() && type->get_string() == "array") || type->is_array();
+            if (count > 1 && !repeatable)
+                problems.push_back("query parameter '" + name + "': given " + std::to_string(count) +
+                                   " times (in the path and in 'query'?); it takes one value");
+        }
         if (problems.empty()) return std::nullopt;
         std::string message = "invalid arguments, nothing was sent:";
         for (const auto& problem : problems) message += "\n- " + problem;
@@ -429,9 +465,20 @@ struct Draft {
     }
 
     // Agent headers first, minus any that a forwarded credential replaces; then the credentials.
-    Expected<BuiltRequest> finish(const Target& target, const HeaderList& credentials) {
+    Expected<BuiltRequest> finish(const Target& target, const HeaderList& connection_credentials) {
+        // Only what the operation's security schemes take, where they take it (see credential_placement.hpp).
+        const auto placed = spec ? place_credentials(*spec, *op, connection_credentials)
+                                 : CredentialPlacement{connection_credentials, {}, {}, false};
+        const HeaderList& credentials = placed.headers;
         if (auto problem = check_required(credentials)) return *problem;
         if (auto problem = check_values()) return *problem;
+        for (const auto& [name, value] : placed.cookies) cookies.push_back(name + "=" + percent_encode(value));
+        for (const auto& [name, value] : placed.query) {
+            // The connection's key wins over one given in the arguments.
+            const auto key = percent_encode(name);
+            std::erase_if(query, [&](const std::string& item) { return item == key || item.starts_with(key + "="); });
+            query.push_back(key + "=" + percent_encode(value));
+        }
         if (!cookies.empty()) {  // joins a Cookie header the agent may also have sent
             std::string joined;
             for (const auto& pair : cookies) joined += (joined.empty() ? "" : "; ") + pair;
@@ -498,6 +545,7 @@ Error no_operation(const Spec& spec, const std::string& method, const std::strin
 Expected<BuiltRequest> build_structured(const Spec& spec, const json::object& args, const HeaderList& credentials,
                                         const std::optional<std::string>& base_url) {
     Draft draft;
+    draft.spec = &spec;
     auto method = check_method(args.if_contains("method"), "method");
     if (!method) return method.error();
     draft.method = *method;
@@ -614,6 +662,7 @@ Expected<BuiltRequest> build_har(const Spec& spec, const json::value& har_value,
     const auto* har = har_value.if_object();
     if (!har) return make_error("'harRequest' must be an object {method, url, headers, queryString, postData}");
     Draft draft;
+    draft.spec = &spec;
     auto method = check_method(har->if_contains("method"), "harRequest.method");
     if (!method) return method.error();
     draft.method = *method;

@@ -625,3 +625,74 @@ TEST_CASE("server: the agent picks a server and its variables, never another hos
     REQUIRE(based);
     CHECK(based->request.origin.port == 9);
 }
+
+TEST_CASE("credentials go only where the operation's security schemes put them", "[upstream][builder][safety]") {
+    catalog::Spec secured;
+    secured.title = "Secured API";
+    secured.servers = {catalog::Server{"https://api.example.com", "", {}}};
+    secured.security_schemes = boost::json::parse(R"({
+        "queryKey": {"type": "apiKey", "in": "query", "name": "api_key"},
+        "cookieKey": {"type": "apiKey", "in": "cookie", "name": "session_key"},
+        "headerKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
+        "bearer": {"type": "http", "scheme": "bearer"}})").as_object();
+    auto with_security = [](catalog::Operation op, const char* security) {
+        op.security = boost::json::parse(security);
+        return op;
+    };
+    secured.operations = {
+        with_security(testing::operation("get", "/public"), "[]"),
+        with_security(testing::operation("get", "/by-query"), R"([{"queryKey": []}])"),
+        with_security(testing::operation("get", "/by-cookie"), R"([{"cookieKey": []}])"),
+        with_security(testing::operation("get", "/by-bearer"), R"([{"bearer": []}])"),
+        with_security(testing::operation("get", "/either"), R"([{"headerKey": []}, {"bearer": []}])"),
+    };
+    const HeaderList credentials = {{"X-API-Key", "mk/live+1="}, {"Authorization", "Bearer tok"}};
+    auto sent = [&](const std::string& path) {
+        auto built = build(secured, R"({"method":"GET","path":")" + path + R"("})", credentials);
+        REQUIRE(built);
+        return built->request;
+    };
+    const auto open = sent("/public");  // another vendor's public endpoint never sees the key
+    CHECK(header_values(open, "X-API-Key").empty());
+    CHECK(header_values(open, "Authorization").empty());
+    CHECK(open.target == "/public");
+    const auto query = sent("/by-query");
+    CHECK(query.target == "/by-query?api_key=mk%2Flive%2B1%3D");
+    CHECK(header_values(query, "X-API-Key").empty());
+    CHECK(header_values(sent("/by-cookie"), "Cookie") == std::vector<std::string>{"session_key=mk%2Flive%2B1%3D"});
+    const auto bearer = sent("/by-bearer");
+    CHECK(header_values(bearer, "Authorization") == std::vector<std::string>{"Bearer tok"});
+    CHECK(header_values(bearer, "X-API-Key").empty());
+    const auto either = sent("/either");
+    CHECK(header_values(either, "X-API-Key") == std::vector<std::string>{"mk/live+1="});
+    CHECK(header_values(either, "Authorization") == std::vector<std::string>{"Bearer tok"});
+    // The connection's key wins over one written in the arguments.
+    auto given = build(secured, R"({"method":"GET","path":"/by-query?api_key=mine"})", credentials);
+    REQUIRE(given);
+    CHECK(given->request.target == "/by-query?api_key=mk%2Flive%2B1%3D");
+    // A spec that declares no security at all gets every credential as a header, as before.
+    CHECK(header_values(build(spec, R"({"method":"GET","path":"/cdn/resource"})", credentials)->request, "X-API-Key") ==
+          std::vector<std::string>{"mk/live+1="});
+}
+
+TEST_CASE("query values written into the path are checked too, and a single-valued parameter is given once",
+          "[upstream][builder]") {
+    CHECK_THAT(error_of(typed, R"({"method":"GET","path":"/items/1?limit=abc&status=paused"})"),
+               Catch::Contains("- query parameter 'limit': expected integer, got string 'abc'") &&
+                   Catch::Contains("- query parameter 'status': 'paused' is not one of: active, disabled"));
+    CHECK_THAT(error_of(typed, R"({"method":"GET","path":"/items/1?limit=1","query":{"limit":2}})"),
+               Catch::Contains("query parameter 'limit': given 2 times"));
+    CHECK_THAT(error_of(spec, R"({"harRequest":{"method":"GET","url":"https://api.mamutecloud.com/cdn/resource?limit=x"}})"),
+               Catch::Contains("query parameter 'limit': expected integer"));
+}
+
+TEST_CASE("an exploded object's properties cannot pose as other query parameters", "[upstream][builder]") {
+    auto spread_spec = typed;
+    auto form = testing::param("form", "query", false, "object");
+    spread_spec.operations.push_back(testing::operation("get", "/search", {form, testing::param("limit", "query", false, "integer")}));
+    CHECK(target_of(spread_spec, R"({"method":"GET","path":"/search","query":{"form":{"color":"blue"}}})") ==
+          "/search?color=blue");
+    CHECK_THAT(error_of(spread_spec, R"({"method":"GET","path":"/search","query":{"limit":5,"form":{"limit":"6"}}})"),
+               Catch::Contains("refused: query parameter 'form' is an exploded object, so its property 'limit' would be "
+                               "sent as query parameter 'limit'"));
+}
