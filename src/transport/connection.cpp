@@ -73,7 +73,8 @@ mcp::IncomingHttp to_incoming(http::request<http::string_body>& request, const s
     in.mcp_method = header(request, "Mcp-Method");
     in.mcp_name = header(request, "Mcp-Name");
     for (const auto& name : credential_headers)
-        if (auto value = header(request, name)) in.credentials.emplace_back(name, std::move(*value));
+        if (auto value = header(request, name); value && !value->empty())  // an empty key is no key
+            in.credentials.emplace_back(name, std::move(*value));
     in.access_control_request_method = header(request, "Access-Control-Request-Method");
     in.access_control_request_headers = header(request, "Access-Control-Request-Headers");
     in.request_id = std::move(request_id);

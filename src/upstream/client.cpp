@@ -43,6 +43,7 @@ namespace {
 
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t max_header_bytes = 64 * 1024;
+constexpr std::size_t max_target_bytes = 16 * 1024;
 // A peer that never answers our close_notify must not hold the result back for long.
 constexpr auto tls_shutdown_grace = std::chrono::milliseconds(1000);
 
@@ -85,6 +86,10 @@ std::optional<Failure> check_request(const Request& request) {
         std::any_of(request.target.begin(), request.target.end(),
                     [](unsigned char c) { return c <= 0x20 || c == 0x7F; }))
         return refuse("the request target is not a valid origin-form path");
+    // Servers commonly refuse request lines past 8 KiB; far longer ones are a mistake, not a request.
+    if (request.target.size() > max_target_bytes)
+        return refuse("the URL path and query are " + std::to_string(request.target.size()) + " bytes; at most " +
+                      std::to_string(max_target_bytes) + " bytes are sent");
     for (const auto& [name, value] : request.headers)
         if (!is_valid_header_name(name) || !is_valid_header_value(value))
             return refuse("header '" + catalog::shorten(name) + "' is malformed (invalid name, or CR/LF/NUL in its value)");

@@ -262,7 +262,7 @@ struct Draft {
     Problem add_header(const std::string& name, const std::string& value) {
         if (!is_valid_header_name(name)) return make_error("refused: '" + shorten(name) + "' is not a valid header name");
         if (!is_valid_header_value(value))
-            return make_error("refused: the value of header '" + shorten(name) + "' contains CR, LF or NUL");
+            return make_error("refused: the value of header '" + shorten(name) + "' contains a control character (CR, LF, NUL, ...)");
         if (auto problem = header_size_problem(name, value)) return make_error("refused: " + *problem);
         if (std::find(refused_headers.begin(), refused_headers.end(), ascii_lower(name)) != refused_headers.end())
             return make_error("refused: header '" + name + "' is set by the server itself and cannot be supplied");
@@ -747,7 +747,7 @@ Expected<BuiltRequest> build_har(const Spec& spec, const json::value& har_value,
         const auto* post_object = post->if_object();
         if (!post_object) return make_error("harRequest.postData must be an object {mimeType, text}");
         if (const auto* mime = post_object->if_contains("mimeType"); mime && mime->is_string() && !mime->get_string().empty()) {
-            if (!is_valid_header_value(mime->get_string())) return make_error("refused: postData.mimeType contains CR, LF or NUL");
+            if (!is_valid_header_value(mime->get_string())) return make_error("refused: postData.mimeType contains a control character (CR, LF, NUL, ...)");
             draft.content_type = std::string(mime->get_string());
         }
         if (draft.content_type && body_content(*draft.op) && !body_content(*draft.op)->empty() &&

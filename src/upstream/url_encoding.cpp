@@ -121,7 +121,8 @@ bool is_valid_header_name(std::string_view name) {
 }
 
 bool is_valid_header_value(std::string_view value) {
-    return value.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;
+    // RFC 9110 field values: visible characters, spaces, tabs and obs-text; no other control byte.
+    return std::none_of(value.begin(), value.end(), [](unsigned char c) { return (c < 0x20 && c != '\t') || c == 0x7F; });
 }
 
 std::optional<std::string> header_size_problem(std::string_view name, std::string_view value) {

@@ -24,7 +24,7 @@ std::optional<std::string> scalar_to_string(const boost::json::value& value);
 
 // RFC 9110 token characters only (no separators, spaces or controls).
 bool is_valid_header_name(std::string_view name);
-// No CR, LF or NUL: a value must not be able to start a new header line.
+// No CR, LF, NUL or other control byte (tab allowed): a value must not be able to start a new header line.
 bool is_valid_header_value(std::string_view value);
 bool iequals(std::string_view a, std::string_view b);
 // Why a header is too large to send (max_header_bytes_each for name plus value), nullopt when it fits.

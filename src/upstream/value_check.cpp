@@ -3,6 +3,7 @@
 #include <boost/json/object.hpp>
 #include <charconv>
 #include <cmath>
+#include <optional>
 #include <set>
 
 #include "catalog/text.hpp"
@@ -52,6 +53,42 @@ bool parses_as_number(std::string_view text, bool integer) {
     return ec == std::errc() && end == text.data() + text.size() && std::isfinite(d);
 }
 
+// A form field given as a file ({filename, content | base64}) or as raw bytes ({base64}): what a
+// "type: string, format: binary" field holds in a multipart body.
+bool is_file_part(const json::value& value) {
+    const auto* object = value.if_object();
+    if (!object) return false;
+    if (object->size() == 1 && object->contains("base64")) return true;
+    return object->contains("filename") && (object->contains("content") || object->contains("base64"));
+}
+
+std::optional<double> number_of(const json::value& value) {
+    if (value.is_number()) return value.to_number<double>();
+    if (const auto* text = value.if_string(); text && parses_as_number(*text, false)) {
+        double d = 0;
+        std::from_chars(text->data(), text->data() + text->size(), d);
+        return d;
+    }
+    return std::nullopt;
+}
+
+std::size_t code_points(std::string_view text) {
+    std::size_t count = 0;
+    for (unsigned char c : text) count += (c & 0xC0) != 0x80;
+    return count;
+}
+
+std::optional<double> schema_number(const json::object& schema, std::string_view key) {
+    const auto* value = schema.if_contains(key);
+    return value && value->is_number() ? std::optional<double>(value->to_number<double>()) : std::nullopt;
+}
+
+std::string number_text(double d) {
+    char buffer[32];
+    const auto end = std::to_chars(buffer, buffer + sizeof buffer, d).ptr;
+    return std::string(buffer, end);
+}
+
 bool is_integral(const json::value& value) {
     if (value.is_int64() || value.is_uint64()) return true;
     if (!value.is_double()) return false;
@@ -87,7 +124,7 @@ bool type_matches(std::string_view type, const json::value& value, ValueMode mod
     if (type == "boolean") return value.is_bool() || (as_text && text && (*text == "true" || *text == "false"));
     if (type == "integer") return is_integral(value) || (as_text && text && parses_as_number(*text, true));
     if (type == "number") return value.is_number() || (as_text && text && parses_as_number(*text, false));
-    if (type == "string") return text || (as_text && (value.is_number() || value.is_bool()));
+    if (type == "string") return text || (as_text && (value.is_number() || value.is_bool() || is_file_part(value)));
     if (type == "array") return value.is_array() || (as_text && !value.is_structured() && !value.is_null());
     if (type == "object") return value.is_object();
     return true;  // a type we do not know: the API decides
@@ -142,6 +179,7 @@ public:
         }
         if (value.is_null()) return;  // null passed the type check (or no type was declared)
         check_enum(*schema, value, where);
+        check_bounds(*schema, value, where);
         for (const char* keyword : {"allOf", "anyOf", "oneOf"}) check_branches(*schema, keyword, value, where, depth);
         if (const auto* object = value.if_object()) check_object(*schema, *object, where, depth);
         if (const auto* items = schema->if_contains("items")) {
@@ -172,6 +210,41 @@ private:
         }
         if (const auto* fixed = schema.if_contains("const"); fixed && !same_value(*fixed, value, mode_))
             add(where, "must be " + item_text(*fixed) + ", got " + shown(value));
+    }
+
+    // Ranges and lengths: numbers, string lengths in characters, array sizes. Patterns and formats are
+    // left to the API (a regex dialect we read differently must not refuse a valid call).
+    void check_bounds(const json::object& schema, const json::value& value, const std::string& where) {
+        const bool numeric = value.is_number() || (mode_ == ValueMode::parameter && value.is_string() &&
+                                                   (schema.contains("minimum") || schema.contains("maximum")));
+        if (const auto number = numeric ? number_of(value) : std::nullopt) {
+            // OpenAPI 3.0 writes exclusiveMinimum: true beside minimum; 3.1 gives the bound itself.
+            auto flag = [&](const char* key) {
+                const auto* v = schema.if_contains(key);
+                return v && v->is_bool() && v->get_bool();
+            };
+            if (auto low = schema_number(schema, "minimum"); low && (*number < *low || (flag("exclusiveMinimum") && *number == *low)))
+                add(where, number_text(*number) + " is below the minimum " + number_text(*low));
+            if (auto high = schema_number(schema, "maximum"); high && (*number > *high || (flag("exclusiveMaximum") && *number == *high)))
+                add(where, number_text(*number) + " is above the maximum " + number_text(*high));
+            if (auto low = schema_number(schema, "exclusiveMinimum"); low && *number <= *low)
+                add(where, number_text(*number) + " must be greater than " + number_text(*low));
+            if (auto high = schema_number(schema, "exclusiveMaximum"); high && *number >= *high)
+                add(where, number_text(*number) + " must be less than " + number_text(*high));
+        }
+        if (const auto* text = value.if_string()) {
+            const auto length = code_points(*text);
+            if (auto low = schema_number(schema, "minLength"); low && length < *low)
+                add(where, "is " + std::to_string(length) + " characters; at least " + number_text(*low));
+            if (auto high = schema_number(schema, "maxLength"); high && length > *high)
+                add(where, "is " + std::to_string(length) + " characters; at most " + number_text(*high));
+        }
+        if (const auto* array = value.if_array()) {
+            if (auto low = schema_number(schema, "minItems"); low && array->size() < *low)
+                add(where, "has " + std::to_string(array->size()) + " items; at least " + number_text(*low));
+            if (auto high = schema_number(schema, "maxItems"); high && array->size() > *high)
+                add(where, "has " + std::to_string(array->size()) + " items; at most " + number_text(*high));
+        }
     }
 
     void check_branches(const json::object& schema, const char* keyword, const json::value& value,

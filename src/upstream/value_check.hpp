@@ -1,8 +1,8 @@
 #pragma once
 // Checks an agent's parameter values and request bodies against the operation's schemas before anything
-// is sent. Only what decides whether the request makes sense: type, enum/const, required and unknown
-// properties, array items, allOf/anyOf/oneOf. Formats, patterns and ranges are left to the API, whose
-// own error is then returned (a regex dialect or format we read differently must not block a valid call).
+// is sent: type, enum/const, ranges and lengths, required and unknown properties, array items,
+// allOf/anyOf/oneOf. Formats and patterns are left to the API, whose own error is then returned (a regex
+// dialect or format we read differently must not block a valid call).
 // Pure.
 #include <boost/json/value.hpp>
 #include <string>
@@ -13,7 +13,8 @@ namespace mamute::upstream {
 
 enum class ValueMode {
     body,       // a JSON body: types must match exactly
-    parameter,  // sent as text (path, query, header, cookie, form field): "10" is a fine integer
+    parameter,  // sent as text (path, query, header, cookie, form field): "10" is a fine integer, and a
+                // file ({filename, content|base64} or {base64}) a fine string
 };
 
 // Problems found, each "<where>: <what>" (at most `limit`); empty when the value fits the schema.

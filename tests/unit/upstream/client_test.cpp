@@ -336,6 +336,10 @@ TEST_CASE("client: oversized or unbuildable requests fail without connecting and
         {"many headers over the total", [](Request& r) {
              for (int i = 0; i < 10; ++i) r.headers.emplace_back("X-H" + std::to_string(i), std::string(8000, 'v'));
          }, "the request headers add up to"},
+        {"a URL over 16 KiB", [](Request& r) { r.target = "/x?q=" + std::string(20'000, 'a'); },
+         "the URL path and query are 20005 bytes; at most 16384 bytes are sent"},
+        {"a control byte in a header value", [](Request& r) { r.headers = {{"X-A", "a\x0b" "b"}}; },
+         "header 'X-A' is malformed"},
         {"TRACE with a body", [](Request& r) {
              r.method = "TRACE";
              r.body = "x";

@@ -78,3 +78,20 @@ TEST_CASE("value check: allOf, anyOf, oneOf, cycles and the problem limit", "[up
                       "body", ValueMode::body, 3)
               .size() == 3);
 }
+
+TEST_CASE("value check: ranges, lengths and sizes; files count as strings in form fields", "[upstream][value_check]") {
+    CHECK(check(R"({"type":"integer","minimum":1,"maximum":100})", "0") == std::vector<std::string>{"body: 0 is below the minimum 1"});
+    CHECK(check(R"({"type":"integer","minimum":1,"maximum":100})", "1000") == std::vector<std::string>{"body: 1000 is above the maximum 100"});
+    CHECK(check(R"({"type":"integer","minimum":1,"maximum":100})", R"("50")", ValueMode::parameter).empty());
+    CHECK_FALSE(check(R"({"type":"integer","maximum":100})", R"("500")", ValueMode::parameter).empty());
+    CHECK_FALSE(check(R"({"type":"number","minimum":0,"exclusiveMinimum":true})", "0").empty());  // OpenAPI 3.0
+    CHECK_FALSE(check(R"({"type":"number","exclusiveMaximum":10})", "10").empty());              // OpenAPI 3.1
+    CHECK(check(R"({"type":"string","maxLength":3})", R"("über")") == std::vector<std::string>{"body: is 4 characters; at most 3"});
+    CHECK(check(R"({"type":"string","maxLength":4})", R"("über")").empty());  // characters, not bytes
+    CHECK(check(R"({"type":"string","minLength":1})", R"("")") == std::vector<std::string>{"body: is 0 characters; at least 1"});
+    CHECK(check(R"({"type":"array","maxItems":2})", "[1,2,3]") == std::vector<std::string>{"body: has 3 items; at most 2"});
+    CHECK(check(R"({"type":"string","format":"binary"})", R"({"filename":"a.png","base64":"iVBO"})", ValueMode::parameter).empty());
+    CHECK(check(R"({"type":"string","format":"binary"})", R"({"base64":"iVBO"})", ValueMode::parameter).empty());
+    CHECK_FALSE(check(R"({"type":"string"})", R"({"filename":"a.png","base64":"iVBO"})").empty());  // JSON bodies stay strict
+    CHECK(check(R"({"type":"string","pattern":"^[a-z]+$"})", R"("ABC")").empty());  // patterns are the API's to judge
+}
