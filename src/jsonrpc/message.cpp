@@ -40,7 +40,13 @@ Message classify(const json::value& message) {
 }
 
 json::object make_result(const json::value& id, json::value result) {
-    return json::object{{"jsonrpc", "2.0"}, {"id", id}, {"result", std::move(result)}};
+    // Built on the result's own memory resource, so a result made in an arena is moved, not copied.
+    json::object out(result.storage());
+    out.reserve(3);
+    out.emplace("jsonrpc", "2.0");
+    out.emplace("id", id);
+    out.emplace("result", std::move(result));
+    return out;
 }
 
 json::object make_error(const json::value& id, int code, std::string message, json::value data) {

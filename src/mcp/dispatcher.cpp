@@ -1,5 +1,7 @@
 #include "mcp/dispatcher.hpp"
 
+#include <boost/json/monotonic_resource.hpp>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -165,8 +167,14 @@ json::object Dispatcher::list_tools(const jsonrpc::Request& request) const {
         }
     }
     const auto end = std::min(all.size(), offset + std::max<std::size_t>(1, config_.tools_page_size));
-    json::array page(all.begin() + static_cast<std::ptrdiff_t>(offset), all.begin() + static_cast<std::ptrdiff_t>(end));
-    json::object result{{"tools", std::move(page)}};
+    // The page is a deep copy of ~17 KB of schemas: one arena for all its nodes instead of a malloc each
+    // (the profile of a tools/list load was mostly malloc and free).
+    auto arena = json::make_shared_resource<json::monotonic_resource>();
+    json::array page(arena);
+    page.reserve(end - offset);
+    for (std::size_t i = offset; i < end; ++i) page.emplace_back(all[i]);
+    json::object result(arena);
+    result.emplace("tools", std::move(page));
     if (end < all.size()) result["nextCursor"] = encode_cursor(end);
     return jsonrpc::make_result(request.id, std::move(result));
 }
