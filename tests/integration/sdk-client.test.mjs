@@ -18,6 +18,7 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import { McpError } from "@modelcontextprotocol/sdk/types.js";
 
 import { startFakeMamuteCloud, startTrapServer } from "./fake-mamutecloud.mjs";
+import { createChecks } from "../lib/checks.mjs";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const REPO = path.resolve(HERE, "..", "..");
@@ -40,31 +41,7 @@ const READ_ONLY_TOOLS = EXPECTED_TOOLS.filter((t) => t !== "execute-request");
 // ---------------------------------------------------------------------------------------------
 // Check bookkeeping.
 
-let passed = 0;
-let failed = 0;
-const failures = [];
-
-function log(line) {
-    process.stdout.write(line + "\n");
-}
-
-/** Runs one named check; records pass/fail and returns fn's value (undefined on failure). */
-async function check(name, fn) {
-    try {
-        const value = await fn();
-        passed += 1;
-        log(`ok   ${name}`);
-        return value;
-    } catch (err) {
-        failed += 1;
-        // Programming errors get their stack; assertion and server failures only their message.
-        const isBug = err instanceof TypeError || err instanceof ReferenceError || err instanceof SyntaxError;
-        const message = isBug && err.stack ? err.stack : String((err && err.message) || err);
-        failures.push({ name, message });
-        log(`FAIL ${name}\n       ${message.split("\n").join("\n       ")}`);
-        return undefined;
-    }
-}
+const { check, counts, log } = createChecks();
 
 function requirePrereq(value, what) {
     if (value === undefined || value === null) throw new Error(`skipped: prerequisite missing (${what})`);
@@ -513,7 +490,7 @@ async function main() {
         for (const c of clients) await c.close().catch(() => {});
         if (server) {
             await stopServer(server).catch(() => {});
-            if (failed > 0 || VERBOSE) log(`---- server output (last 4000 chars) ----\n${server.output.slice(-4000)}\n----`);
+            if (counts.failed > 0 || VERBOSE) log(`---- server output (last 4000 chars) ----\n${server.output.slice(-4000)}\n----`);
         }
         if (api && VERBOSE) {
             log("---- requests seen by the fake API ----");
@@ -536,21 +513,21 @@ const watchdog = setTimeout(() => {
         activeServer.child.kill("SIGKILL");
         log(`---- server output (last 4000 chars) ----\n${activeServer.output.slice(-4000)}\n----`);
     }
-    log(`${passed} passed, ${failed + 1} failed`);
+    log(`${counts.passed} passed, ${counts.failed + 1} failed`);
     process.exit(1);
 }, WATCHDOG_MS);
 
 try {
     await main();
 } catch (err) {
-    failed += 1;
-    failures.push({ name: "setup", message: err && err.stack || String(err) });
+    counts.failed += 1;
+    counts.failures.push({ name: "setup", message: err && err.stack || String(err) });
     log(`FAIL setup: ${err && err.stack || err}`);
 }
 clearTimeout(watchdog);
-if (failed > 0) {
+if (counts.failed > 0) {
     log("\nFailures:");
-    for (const f of failures) log(`  - ${f.name}: ${f.message.split("\n")[0]}`);
+    for (const f of counts.failures) log(`  - ${f.name}: ${f.message.split("\n")[0]}`);
 }
-log(`${passed} passed, ${failed} failed`);
-process.exit(failed === 0 && passed > 0 ? 0 : 1);
+log(`${counts.passed} passed, ${counts.failed} failed`);
+process.exit(counts.failed === 0 && counts.passed > 0 ? 0 : 1);

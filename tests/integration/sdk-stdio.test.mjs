@@ -17,6 +17,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 
 import { startFakeMamuteCloud } from "./fake-mamutecloud.mjs";
+import { createChecks } from "../lib/checks.mjs";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const REPO = path.resolve(HERE, "..", "..");
@@ -29,30 +30,8 @@ const WATCHDOG_MS = 90_000;
 const EXPECTED_TOOLS = ["list-specs", "list-endpoints", "search-endpoints", "get-endpoint",
                         "get-server-variables", "execute-request"];
 
-let passed = 0;
-let failed = 0;
-const failures = [];
+const { check, counts, log } = createChecks();
 const children = new Set();  // every process we spawned, killed in finally
-
-function log(line) {
-    process.stdout.write(line + "\n");
-}
-
-async function check(name, fn) {
-    try {
-        const value = await fn();
-        passed += 1;
-        log(`ok   ${name}`);
-        return value;
-    } catch (err) {
-        failed += 1;
-        const isBug = err instanceof TypeError || err instanceof ReferenceError || err instanceof SyntaxError;
-        const message = isBug && err.stack ? err.stack : String((err && err.message) || err);
-        failures.push({ name, message });
-        log(`FAIL ${name}\n       ${message.split("\n").join("\n       ")}`);
-        return undefined;
-    }
-}
 
 const short = (v, n = 1500) => {
     const s = typeof v === "string" ? v : JSON.stringify(v);
@@ -182,7 +161,7 @@ async function sdkSession(api) {
         });
     } finally {
         await client.close().catch(() => {});
-        if (failed > 0) log(`---- server stderr (last 3000 chars) ----\n${stderr.slice(-3000)}\n----`);
+        if (counts.failed > 0) log(`---- server stderr (last 3000 chars) ----\n${stderr.slice(-3000)}\n----`);
     }
 }
 
@@ -264,21 +243,21 @@ async function main() {
 const watchdog = setTimeout(() => {
     log(`FAIL watchdog: the test did not finish within ${WATCHDOG_MS} ms`);
     killAll();
-    log(`${passed} passed, ${failed + 1} failed`);
+    log(`${counts.passed} passed, ${counts.failed + 1} failed`);
     process.exit(1);
 }, WATCHDOG_MS);
 
 try {
     await main();
 } catch (err) {
-    failed += 1;
-    failures.push({ name: "setup", message: err && err.stack || String(err) });
+    counts.failed += 1;
+    counts.failures.push({ name: "setup", message: err && err.stack || String(err) });
     log(`FAIL setup: ${err && err.stack || err}`);
 }
 clearTimeout(watchdog);
-if (failed > 0) {
+if (counts.failed > 0) {
     log("\nFailures:");
-    for (const f of failures) log(`  - ${f.name}: ${f.message.split("\n")[0]}`);
+    for (const f of counts.failures) log(`  - ${f.name}: ${f.message.split("\n")[0]}`);
 }
-log(`${passed} passed, ${failed} failed`);
-process.exit(failed === 0 && passed > 0 ? 0 : 1);
+log(`${counts.passed} passed, ${counts.failed} failed`);
+process.exit(counts.failed === 0 && counts.passed > 0 ? 0 : 1);

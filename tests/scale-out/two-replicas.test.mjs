@@ -24,6 +24,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 
 import { startFakeMamuteCloud } from "../integration/fake-mamutecloud.mjs";
+import { createChecks } from "../lib/checks.mjs";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const REPO = path.resolve(HERE, "..", "..");
@@ -42,24 +43,7 @@ const WATCHDOG_MS = 150_000;
 // ---------------------------------------------------------------------------------------------
 // Check bookkeeping (same shape as tests/integration).
 
-let passed = 0;
-let failed = 0;
-const log = (line) => process.stdout.write(line + "\n");
-
-async function check(name, fn) {
-    try {
-        const value = await fn();
-        passed += 1;
-        log(`ok   ${name}`);
-        return value;
-    } catch (err) {
-        failed += 1;
-        const isBug = err instanceof TypeError || err instanceof ReferenceError || err instanceof SyntaxError;
-        const message = isBug && err.stack ? err.stack : String((err && err.message) || err);
-        log(`FAIL ${name}\n       ${message.split("\n").join("\n       ")}`);
-        return undefined;
-    }
-}
+const { check, counts, log } = createChecks();
 
 const short = (v, n = 800) => {
     const s = typeof v === "string" ? v : JSON.stringify(v);
@@ -466,7 +450,7 @@ async function main() {
         await check("client closes", () => client.close());
         clients.length = 0;
         log(`     scale-out session took ${Date.now() - started} ms`);
-        return failed === 0 ? 0 : 1;
+        return counts.failed === 0 ? 0 : 1;
     } finally {
         for (const c of clients) await c.close().catch(() => {});
         for (const p of procs.reverse()) await stop(p);
@@ -496,10 +480,10 @@ let code = 1;
 try {
     code = await main();
 } catch (err) {
-    failed += 1;
+    counts.failed += 1;
     log(`FAIL ${err.stack || err}`);
     code = 1;
 }
 if (code === SKIP) process.exit(SKIP);
-log(`${passed} passed, ${failed} failed`);
-process.exit(failed === 0 && code === 0 ? 0 : 1);
+log(`${counts.passed} passed, ${counts.failed} failed`);
+process.exit(counts.failed === 0 && code === 0 ? 0 : 1);
