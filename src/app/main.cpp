@@ -270,10 +270,12 @@ int main(int argc, char** argv) {
         boost::asio::io_context io(static_cast<int>(threads));
         if (config.stdio.enabled) return serve_stdio(io, threads, config, dispatcher);
         dispatcher.reset();  // the server holds it now, and a reload may replace it
-        fit_connections_to_descriptors(config.http);
+        // The listener gets the descriptor-fitted copy; `config` stays as configured, for reload to compare.
+        auto listener_config = config;
+        fit_connections_to_descriptors(listener_config.http);
         std::optional<transport::HttpServer> listener;
         try {
-            listener.emplace(io, config, mcp_server, metrics);
+            listener.emplace(io, listener_config, mcp_server, metrics);
         } catch (const boost::system::system_error& e) {
             logger->critical("cannot listen on {}:{}{}: {}", config.http.bind, config.http.port,
                              config.http.admin_port ? " (or the admin port " + std::to_string(*config.http.admin_port) + ")" : "",

@@ -36,6 +36,9 @@ Expected<bool> validate(const Config& config) {
             return make_error("upstream.credential_headers: '" + name + "' is not a valid header name");
     if (!config.http.auth_token.empty() && config.http.auth_token.size() < 16)
         return make_error("http.auth_token: use at least 16 characters");
+    // Anyone who knows the secret can mint session ids; empty draws a random one per process.
+    if (!config.http.session_secret.empty() && config.http.session_secret.size() < 16)
+        return make_error("http.session_secret: use at least 16 characters (openssl rand -hex 32)");
     return true;
 }
 

@@ -177,6 +177,7 @@ asio::awaitable<void> run_event_stream(SseResponse& sse, beast::tcp_stream& stre
 // query string and header values could hold keys). Recorded just before the reply is written, so a
 // client that has its answer can rely on it being counted; the time is the time to answer.
 struct RequestRecord {
+    std::string client;  // the peer, or the proxy's last X-Forwarded-For entry when that is trusted
     std::string method = "other";
     std::string path = "-";
     std::string request_id;
@@ -238,7 +239,8 @@ asio::awaitable<void> serve_connection(asio::ip::tcp::socket socket, std::shared
         }
         RequestRecord record_of;
         auto answered = [&](unsigned status, std::size_t body_bytes) {
-            record(metrics, access_logger.get(), record_of, status, body_bytes, remote_address);
+            record(metrics, access_logger.get(), record_of, status, body_bytes,
+                   record_of.client.empty() ? remote_address : record_of.client);
         };
         // A fresh parser per message, so each gets its own limits.
         http::request_parser<http::string_body> parser;
@@ -315,10 +317,26 @@ asio::awaitable<void> serve_connection(asio::ip::tcp::socket socket, std::shared
         const std::string& request_id = record_of.request_id;
         const std::string& method = record_of.method;
         const std::string& target = record_of.path;
+        if (config.trust_forwarded_for)
+            if (auto forwarded = header(request, "X-Forwarded-For"); forwarded && !forwarded->empty()) {
+                // The last entry is the one our proxy appended; earlier ones are whatever the client sent.
+                auto last = std::string_view(*forwarded);
+                last = last.substr(last.rfind(',') == std::string_view::npos ? 0 : last.rfind(',') + 1);
+                record_of.client = std::string(trim_whitespace(last));
+            }
 
         // Probes and scrapers come before the MCP rules: they carry no Origin, session or token.
         auto local = observability::observability_reply(
             method, request.target(), {metrics, !settings->accepting || settings->accepting->load()});
+        // Probes stay open (load balancers send no token); metrics on the main port need the server's token.
+        if (local && !settings->admin_only && settings->auth && settings->auth->enabled() &&
+            record_of.path == "/metrics" && !settings->auth->accepts(header(request, "Authorization"))) {
+            local = mcp::HttpReply{};
+            local->status = 401;
+            local->set_header("WWW-Authenticate", R"(Bearer realm="mamute-mcp")");
+            local->content_type = "text/plain; charset=utf-8";
+            local->body = "Unauthorized: /metrics needs the server's token (or use http.admin_port)\n";
+        }
         if (!local && settings->admin_only) local = observability::admin_not_found();
         if (local) {
             local->set_header("X-Request-Id", request_id);

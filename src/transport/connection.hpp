@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "config/config.hpp"
+#include "mcp/inbound_auth.hpp"
 #include "mcp/server.hpp"
 #include "observability/metrics.hpp"
 #include "transport/drain.hpp"
@@ -23,6 +24,7 @@ struct ConnectionSettings {
     bool access_log = true;   // one "access" line per request
     bool admin_only = false;  // the admin listener: /healthz, /readyz, /metrics and 404 for the rest
     std::shared_ptr<Drain> drain;  // never null: graceful shutdown
+    std::shared_ptr<const mcp::InboundAuth> auth;  // http.auth_token, for /metrics on the main port
 };
 
 boost::asio::awaitable<void> serve_connection(boost::asio::ip::tcp::socket socket,

@@ -20,7 +20,8 @@ std::shared_ptr<const ConnectionSettings> make_settings(const config::Config& co
                                                         bool admin_only, std::shared_ptr<Drain> drain) {
     return std::make_shared<const ConnectionSettings>(ConnectionSettings{
         config.http, config.mcp.keepalive_interval, config.upstream.credential_headers, std::move(metrics),
-        std::move(accepting), config.log.access, admin_only, std::move(drain)});
+        std::move(accepting), config.log.access, admin_only, std::move(drain),
+        std::make_shared<const mcp::InboundAuth>(config.http.auth_token)});
 }
 }  // namespace
 
@@ -124,11 +125,10 @@ void HttpServer::stop() {
     accepting_->store(false);
     asio::post(strand_, [this] {
         boost::system::error_code ignored;
-        for (auto* listener : {&main_, admin_.get()}) {
-            if (!listener) continue;
-            listener->acceptor.close(ignored);
-            listener->backoff.cancel();
-        }
+        // The admin listener stays open while requests drain, so probes read 503 from /readyz and
+        // metrics can still be scraped; it closes with the process.
+        main_.acceptor.close(ignored);
+        main_.backoff.cancel();
     });
 }
 

@@ -29,8 +29,8 @@ public:
     std::optional<boost::asio::ip::tcp::endpoint> admin_endpoint() const;
     // Starts accepting and marks the server ready.
     void start();
-    // Not ready any more (/readyz answers 503), then stops accepting on both listeners; connections
-    // already open finish their current request.
+    // Not ready any more (/readyz answers 503), then stops accepting on the main listener; connections
+    // already open finish their current request. The admin listener keeps answering probes.
     void stop();
     // Readiness alone, e.g. to drain traffic away before stop().
     void set_ready(bool ready) { accepting_->store(ready); }

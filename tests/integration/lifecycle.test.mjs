@@ -144,6 +144,8 @@ async function sighupReloads() {
     server.child.kill("SIGHUP");
     await server.waitFor(/reloaded: 1 specs, 2 operations/);
     check((await operationCount(server.port, session)) === 2, "a good reload serves the new spec, same session");
+    check(!server.lines.some((line) => line.includes("take effect only after a restart")),
+          "a reload that changes no http setting does not claim one changed");
 
     writeFileSync(file, "{ this is not json");
     server.child.kill("SIGHUP");

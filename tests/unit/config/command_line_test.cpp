@@ -215,3 +215,11 @@ TEST_CASE("config: the shipped config file lists every setting, and only setting
     const auto help = usage();
     for (const auto& setting : all_settings()) CHECK(help.find(setting.key + " = " + setting.env_name()) != std::string::npos);
 }
+
+TEST_CASE("config: a short session secret is refused, an empty one means random") {
+    auto short_secret = parse_command_line({}, {"MAMUTE_MCP_HTTP_SESSION_SECRET=x"});
+    REQUIRE_FALSE(short_secret);
+    CHECK(short_secret.error().message.find("http.session_secret: use at least 16 characters") != std::string::npos);
+    CHECK(parse_command_line({}, {"MAMUTE_MCP_HTTP_SESSION_SECRET="}));
+    CHECK(parse_command_line({}, {"MAMUTE_MCP_HTTP_SESSION_SECRET=0123456789abcdef"}));
+}

@@ -217,3 +217,46 @@ TEST_CASE("observability: JSON logs parse line by line and carry the request id;
     REQUIRE(probe.size() == 1);
     CHECK(probe[0].starts_with("GET /healthz 200 "));
 }
+
+TEST_CASE("observability: while shutting down the admin port still answers, /readyz with 503") {
+    config::Config config;
+    config.http.admin_port = 0;
+    TestServer running(config);
+    const auto admin = running.server->admin_endpoint();
+    REQUIRE(admin);
+    running.server->stop();
+    const auto ready = round_trip(running, get("/readyz"), admin->port());
+    CHECK(ready.starts_with("HTTP/1.1 503"));
+    CHECK(round_trip(running, get("/metrics"), admin->port()).starts_with("HTTP/1.1 200"));
+}
+
+TEST_CASE("observability: with http.auth_token, /metrics on the main port needs it; probes stay open") {
+    config::Config config;
+    config.http.auth_token = "metrics-token-0123456789";
+    TestServer running(config);
+    const auto refused = round_trip(running, get("/metrics"));
+    CHECK(refused.starts_with("HTTP/1.1 401"));
+    CHECK(body_of(refused).find("mamute_") == std::string::npos);
+    CHECK(round_trip(running, get("/metrics", "Authorization: Bearer metrics-token-0123456789\r\n")).starts_with("HTTP/1.1 200"));
+    CHECK(round_trip(running, get("/metrics", "Authorization: Bearer wrong-token-0123456789\r\n")).starts_with("HTTP/1.1 401"));
+    CHECK(round_trip(running, get("/healthz")).starts_with("HTTP/1.1 200"));
+    CHECK(round_trip(running, get("/readyz")).starts_with("HTTP/1.1 200"));
+}
+
+TEST_CASE("observability: behind a trusted proxy the access line names the forwarded client") {
+    std::string text;
+    for (const bool trusted : {true, false}) {
+        JsonLogCapture capture;
+        {
+            config::Config config;
+            config.http.trust_forwarded_for = trusted;
+            TestServer running(config);
+            round_trip(running, get("/healthz", "X-Forwarded-For: 203.0.113.9, 198.51.100.7\r\nX-Request-Id: xff-1\r\n"));
+        }
+        text = capture.lines.str();
+        INFO(text);
+        CHECK((text.find("from 198.51.100.7") != std::string::npos) == trusted);  // the last entry: our proxy's
+        CHECK(text.find("from 203.0.113.9") == std::string::npos);               // what the client wrote: never
+        CHECK((text.find("from 127.0.0.1") != std::string::npos) == !trusted);
+    }
+}
