@@ -13,6 +13,12 @@ const BINARY = path.resolve(process.argv[2] || process.env.MAMUTE_BINARY || path
 
 const children = new Set();
 const cleanups = [];
+// Killed from outside (ctest's timeout, Ctrl-C): no server may outlive the test.
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"])
+    process.on(signal, () => {
+        for (const child of children) child.kill("SIGKILL");
+        process.exit(1);
+    });
 function fail(message) {
     throw new Error(message);
 }
