@@ -182,13 +182,24 @@ Pairs styled(std::string_view name, std::string_view style, bool explode, const 
 
 std::string as_is(std::string_view text) { return std::string(text); }
 
-bool is_file(const json::value& value) {
+// Base64 text as bytes; MIME base64 wraps lines, and the line breaks are not data.
+Expected<std::string> decode_base64_text(const json::value& text) {
+    if (!text.is_string()) return make_error("'base64' must be a string of base64 text");
+    std::string compact;
+    for (char c : std::string_view(text.get_string()))
+        if (c != '\r' && c != '\n' && c != ' ' && c != '\t') compact += c;
+    auto decoded = base64_decode(compact);
+    if (!decoded) return make_error("'base64' is not valid base64 text");
+    return std::move(*decoded);
+}
+
+}  // namespace
+
+bool is_file_field(const json::value& value) {
     const auto* object = value.if_object();
     const auto* filename = object ? object->if_contains("filename") : nullptr;
     return filename && filename->is_string() && (object->contains("content") || object->contains("base64"));
 }
-
-}  // namespace
 
 Pairs styled_pairs(std::string_view name, std::string_view style, bool explode, bool allow_reserved, const json::value& value) {
     const Spelling spell{percent_encode,
@@ -225,15 +236,15 @@ Expected<EncodedBody> multipart_form(const json::object& fields, const FieldEnco
     };
     // One part for one value: a file, text, or JSON for objects and arrays.
     auto add_part = [&](std::string_view name, const json::value& value, const std::string& declared_type) -> Expected<bool> {
-        if (is_file(value)) {
+        if (is_file_field(value)) {
             const auto& file = value.get_object();
             std::string type = declared_type.empty() ? "application/octet-stream" : declared_type;
             if (const auto* given = file.if_contains("contentType"); given && given->is_string()) type = given->get_string();
             std::string content;
             if (const auto* text = file.if_contains("content"); text && text->is_string()) {
                 content = text->get_string();
-            } else if (auto decoded = base64_field(json::object{{"base64", file.at("base64")}}); decoded && *decoded) {
-                content = std::move(**decoded);
+            } else if (auto decoded = decode_base64_text(file.at("base64"))) {
+                content = std::move(*decoded);
             } else {
                 return make_error("multipart field '" + std::string(name) +
                                   "': a file needs 'content' (text) or 'base64' (valid base64 text)");
@@ -243,6 +254,11 @@ Expected<EncodedBody> multipart_form(const json::object& fields, const FieldEnco
             parts.push_back({disposition(name) + "; filename=\"" + disposition_quote(file.at("filename").get_string()) +
                                  "\"\r\n" + *header,
                              std::move(content)});
+        } else if (auto bytes = base64_field(value)) {  // raw bytes without a file name
+            if (!*bytes) return make_error("multipart field '" + std::string(name) + "': " + bytes->error().message);
+            auto header = type_header(declared_type.empty() ? "application/octet-stream" : declared_type);
+            if (!header) return header.error();
+            parts.push_back({disposition(name) + "\r\n" + *header, std::move(**bytes)});
         } else if (auto text = scalar_to_string(value)) {
             auto header = type_header(declared_type);
             if (!header) return header.error();
@@ -258,7 +274,7 @@ Expected<EncodedBody> multipart_form(const json::object& fields, const FieldEnco
         if (value.is_null()) continue;
         const auto found = encodings.find(std::string_view(name));
         const FieldEncoding encoding = found != encodings.end() ? found->second : FieldEncoding{};
-        if (!encoding.style.empty() && !is_file(value) && value.is_structured()) {
+        if (!encoding.style.empty() && !is_file_field(value) && value.is_structured()) {
             // A declared style splits the value into parts as it would split it into query pairs.
             for (auto& [part_name, text] : styled(name, encoding.style, encoding.explode, value, {as_is, as_is, " ", "|", "[", "]"}))
                 if (auto added = add_part(part_name, json::string(text), encoding.content_type); !added) return added.error();
@@ -319,13 +335,7 @@ std::optional<Expected<std::string>> base64_field(const json::value& value) {
     if (!object || object->size() != 1) return std::nullopt;
     const auto* text = object->if_contains("base64");
     if (!text) return std::nullopt;
-    if (!text->is_string()) return Expected<std::string>(make_error("'base64' must be a string of base64 text"));
-    std::string compact;  // MIME base64 wraps lines; the line breaks are not data
-    for (char c : std::string_view(text->get_string()))
-        if (c != '\r' && c != '\n' && c != ' ' && c != '\t') compact += c;
-    auto decoded = base64_decode(compact);
-    if (!decoded) return Expected<std::string>(make_error("'base64' is not valid base64 text"));
-    return Expected<std::string>(std::move(*decoded));
+    return decode_base64_text(*text);
 }
 
 }  // namespace mamute::upstream

@@ -58,7 +58,7 @@ struct EncodedBody {
 };
 
 // multipart/form-data from an object: scalars become text parts, {filename, content | base64, contentType?}
-// a file part (base64 is decoded), arrays one part per item with the same name, objects a JSON part;
+// a file part (base64 is decoded), {base64} a part of those bytes, arrays one part per item with the same name, objects a JSON part;
 // a field whose encoding gives a style is split into parts the way form_urlencode splits it into pairs,
 // and an encoding's contentType becomes the part's Content-Type. The boundary never occurs in the content.
 Expected<EncodedBody> multipart_form(const boost::json::object& fields, const FieldEncodings& encodings = {});
@@ -67,6 +67,9 @@ Expected<EncodedBody> multipart_form(const boost::json::object& fields, const Fi
 // arrays "name=a,b" or, exploded, "name=a; name=b"; objects "name=k,v" or, exploded, "k=v; k2=v2".
 // Values are percent-encoded, so no value can end the pair or start another.
 std::string serialize_cookie(std::string_view name, bool explode, const boost::json::value& value);
+
+// A file given in a form body: {filename, content | base64, contentType?}.
+bool is_file_field(const boost::json::value& value);
 
 // {"base64": "..."} (the only key): the decoded bytes; nullopt when `value` is not such an object,
 // an Error when the text is not valid base64.

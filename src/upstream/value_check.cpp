@@ -53,14 +53,9 @@ bool parses_as_number(std::string_view text, bool integer) {
     return ec == std::errc() && end == text.data() + text.size() && std::isfinite(d);
 }
 
-// A form field given as a file ({filename, content | base64}) or as raw bytes ({base64}): what a
-// "type: string, format: binary" field holds in a multipart body.
-bool is_file_part(const json::value& value) {
-    const auto* object = value.if_object();
-    if (!object) return false;
-    if (object->size() == 1 && object->contains("base64")) return true;
-    return object->contains("filename") && (object->contains("content") || object->contains("base64"));
-}
+// A form field given as a file or as raw bytes ({base64}): what a "type: string, format: binary" field
+// holds in a multipart body.
+bool is_file_part(const json::value& value) { return is_file_field(value) || base64_field(value).has_value(); }
 
 std::optional<double> number_of(const json::value& value) {
     if (value.is_number()) return value.to_number<double>();

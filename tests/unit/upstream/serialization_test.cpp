@@ -55,3 +55,12 @@ TEST_CASE("form bodies", "[upstream][serialization]") {
     CHECK(colliding->body.find("name=\"b%22%0D%0AX: 1\"") != std::string::npos);
     CHECK_FALSE(multipart_form(json::parse(R"({"f":{"filename":"a","content":"b","contentType":"text/plain\r\nX: 1"}})").as_object()));
 }
+
+TEST_CASE("multipart: a bare {base64} field is a part of those bytes, as validation accepts it", "[upstream][serialization]") {
+    auto form = multipart_form(json::parse(R"({"blob":{"base64":"AP8="}})").as_object());
+    REQUIRE(form);
+    CHECK(form->body == "--mamute-form-boundary\r\nContent-Disposition: form-data; name=\"blob\"\r\n"
+                        "Content-Type: application/octet-stream\r\n\r\n" + std::string("\x00\xff", 2) +
+                        "\r\n--mamute-form-boundary--\r\n");
+    CHECK_FALSE(multipart_form(json::parse(R"({"blob":{"base64":"%%"}})").as_object()));
+}
