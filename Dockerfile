@@ -41,7 +41,7 @@ FROM debian:12-slim
 # upstream HTTPS client verifies the API's certificate against. bash (also already there) runs the health check.
 RUN apt-get update \
     && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-        ca-certificates libboost-json1.81.0 libboost-url1.81.0 libssl3 libspdlog1.10 libfmt9 libyaml-cpp0.7 \
+        ca-certificates libboost-json1.81.0 libboost-url1.81.0 libssl3 libspdlog1.10 libfmt9 libyaml-cpp0.7 libjemalloc2 \
     && rm -rf /var/lib/apt/lists/* \
     && groupadd --system --gid 10001 mamute \
     && useradd --system --uid 10001 --gid mamute --no-create-home --home-dir /nonexistent \

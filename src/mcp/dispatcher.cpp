@@ -84,7 +84,10 @@ asio::awaitable<void> report_progress(EventSink& sink, json::value token, std::s
 
 Dispatcher::Dispatcher(std::shared_ptr<const toolset::Toolset> tools, std::shared_ptr<SessionState> state,
                        config::McpConfig config)
-    : tools_(std::move(tools)), state_(std::move(state)), config_(config) {}
+    : tools_(std::move(tools)), state_(std::move(state)), config_(config) {
+    for (std::size_t offset = 0; offset == 0 || offset < tools_->definitions().size(); offset += page_size())
+        serialized_pages_.push_back(json::serialize(tools_page(offset)));
+}
 
 json::object Dispatcher::capabilities() const {
     return json::object{{"tools", json::object{{"listChanged", false}}}, {"logging", json::object{}}};
@@ -154,19 +157,18 @@ asio::awaitable<json::array> Dispatcher::handle_batch(const json::array& batch, 
     co_return responses;
 }
 
-json::object Dispatcher::list_tools(const jsonrpc::Request& request) const {
+std::optional<std::size_t> Dispatcher::tools_list_offset(const jsonrpc::Request& request) const {
+    const auto* params = request.params.if_object();
+    const auto* cursor = params ? params->if_contains("cursor") : nullptr;
+    if (!cursor || cursor->is_null()) return 0;
+    const auto decoded = cursor->is_string() ? decode_cursor(cursor->as_string()) : std::nullopt;
+    if (!decoded || *decoded >= tools_->definitions().size()) return std::nullopt;
+    return decoded;
+}
+
+json::object Dispatcher::tools_page(std::size_t offset) const {
     const auto& all = tools_->definitions();
-    std::size_t offset = 0;
-    if (const auto* params = request.params.if_object()) {
-        if (const auto* cursor = params->if_contains("cursor"); cursor && !cursor->is_null()) {
-            const auto decoded = cursor->is_string() ? decode_cursor(cursor->as_string()) : std::nullopt;
-            if (!decoded || *decoded >= all.size())
-                return jsonrpc::make_error(request.id, rpc::invalid_params,
-                                           "Invalid params: unknown cursor (use the nextCursor of a tools/list result)");
-            offset = *decoded;
-        }
-    }
-    const auto end = std::min(all.size(), offset + std::max<std::size_t>(1, config_.tools_page_size));
+    const auto end = std::min(all.size(), offset + page_size());
     // The page is a deep copy of ~17 KB of schemas: one arena for all its nodes instead of a malloc each
     // (the profile of a tools/list load was mostly malloc and free).
     auto arena = json::make_shared_resource<json::monotonic_resource>();
@@ -176,7 +178,27 @@ json::object Dispatcher::list_tools(const jsonrpc::Request& request) const {
     json::object result(arena);
     result.emplace("tools", std::move(page));
     if (end < all.size()) result["nextCursor"] = encode_cursor(end);
-    return jsonrpc::make_result(request.id, std::move(result));
+    return result;
+}
+
+json::object Dispatcher::list_tools(const jsonrpc::Request& request) const {
+    const auto offset = tools_list_offset(request);
+    if (!offset)
+        return jsonrpc::make_error(request.id, rpc::invalid_params,
+                                   "Invalid params: unknown cursor (use the nextCursor of a tools/list result)");
+    return jsonrpc::make_result(request.id, tools_page(*offset));
+}
+
+std::optional<std::string> Dispatcher::serialized_tools_list(const jsonrpc::Request& request) const {
+    const auto offset = tools_list_offset(request);
+    if (!offset || *offset % page_size() != 0) return std::nullopt;  // errors and odd offsets: list_tools
+    const auto& page = serialized_pages_[*offset / page_size()];
+    // The same bytes json::serialize(list_tools(request)) gives: make_result's members, in its order.
+    std::string id = json::serialize(request.id);
+    std::string out;
+    out.reserve(page.size() + id.size() + 40);
+    out.append(R"({"jsonrpc":"2.0","id":)").append(id).append(R"(,"result":)").append(page).push_back('}');
+    return out;
 }
 
 json::object Dispatcher::set_log_level(const jsonrpc::Request& request, const CallScope& scope) const {
@@ -264,7 +286,7 @@ asio::awaitable<json::object> Dispatcher::call_tool(const jsonrpc::Request& requ
     log::get("mcp")->info("[{}] tools/call {} -> {}", scope.request_id, tool, result->is_error ? "error" : "ok");
     co_await log_to_client(result->is_error ? LogLevel::warning : LogLevel::info,
                            result->is_error ? "failed" : "finished");
-    co_return jsonrpc::make_result(request.id, result->to_json());
+    co_return jsonrpc::make_result(request.id, std::move(*result).to_json());
 }
 
 }  // namespace mamute::mcp

@@ -4,9 +4,11 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
+#include <algorithm>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "config/config.hpp"
 #include "jsonrpc/message.hpp"
@@ -49,7 +51,16 @@ public:
 
     SessionState& state() const { return *state_; }
 
+    // The whole tools/list response, serialised, for the pages a client is given cursors to: the tool set
+    // is fixed for a dispatcher's life, so each page is serialised once, when it is made. nullopt for
+    // a bad cursor (handle_request answers that) and for offsets no cursor of ours names.
+    std::optional<std::string> serialized_tools_list(const jsonrpc::Request& request) const;
+
 private:
+    std::size_t page_size() const { return std::max<std::size_t>(1, config_.tools_page_size); }
+    // The offset a tools/list request's cursor names, 0 without one; nullopt when the cursor is not ours.
+    std::optional<std::size_t> tools_list_offset(const jsonrpc::Request& request) const;
+    boost::json::object tools_page(std::size_t offset) const;
     boost::json::object list_tools(const jsonrpc::Request& request) const;
     boost::json::object set_log_level(const jsonrpc::Request& request, const CallScope& scope) const;
     boost::asio::awaitable<boost::json::object> call_tool(const jsonrpc::Request& request,
@@ -58,6 +69,7 @@ private:
     std::shared_ptr<const toolset::Toolset> tools_;
     std::shared_ptr<SessionState> state_;
     config::McpConfig config_;
+    std::vector<std::string> serialized_pages_;  // tools_page(k * page_size()), serialised
 };
 
 }  // namespace mamute::mcp

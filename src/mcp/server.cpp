@@ -25,6 +25,13 @@ HttpReply json_reply(unsigned status, const json::value& body) {
     return reply;
 }
 
+// A 200 whose JSON body is already serialised.
+HttpReply serialized_reply(std::string body) {
+    HttpReply reply;
+    reply.body = std::move(body);
+    return reply;
+}
+
 HttpReply rpc_error_reply(unsigned status, const json::value& id, int code, std::string message,
                           json::value data = nullptr) {
     return json_reply(status, jsonrpc::make_error(id, code, std::move(message), std::move(data)));
@@ -321,6 +328,10 @@ boost::asio::awaitable<HttpReply> Server::handle_post(const IncomingHttp& reques
         if (auto limited = check_rate(request, 1, call->id)) co_return std::move(*limited);
     // Named, not a temporary inside co_await (GCC 12 mishandles those), and held until the reply is made.
     const auto current = dispatcher();
+    if (call->method == "tools/list") {
+        auto serialized = current->serialized_tools_list(*call);
+        if (serialized) co_return serialized_reply(std::move(*serialized));
+    }
     co_return json_reply(200, co_await current->handle_request(*call, scope));
 }
 

@@ -199,43 +199,61 @@ std::vector<Hit> SearchIndex::search(const Query& query, std::size_t limit,
         idf[g] = std::log(1.0 + (static_cast<double>(docs) - static_cast<double>(df) + 0.5) / (static_cast<double>(df) + 0.5));
     }
 
+    // Score every candidate first and explain only the ones kept: the "why it matched" lists are
+    // allocations, and a broad query has most of the spec as candidates.
+    struct Candidate {
+        std::size_t doc;
+        double score;
+        bool exact;
+        bool all_terms;
+    };
+    std::vector<Candidate> candidates;
     for (std::size_t d = 0; d < docs; ++d) {
         const Doc& doc = docs_[d];
         bool exact = (!doc.operation_id.empty() && doc.operation_id == text) ||
                      (doc.path == exact_path && (exact_method.empty() || exact_method == doc.method));
         if (fields[d] == 0 && !exact) continue;
         if (accept && !accept(d)) continue;
-        Hit hit;
-        hit.operation = d;
-        hit.exact = exact;
+        double score = 0;
         std::size_t matched_groups = 0;
         for (std::size_t g = 0; g < groups; ++g) {
             double t = tf[d * groups + g];
             if (t <= 0) continue;
             ++matched_groups;
-            hit.score += idf[g] * t * (kK1 + 1) / (kK1 + t);
-            hit.terms.push_back(query.words[g]);
+            score += idf[g] * t * (kK1 + 1) / (kK1 + t);
         }
         if (matched_groups == 0 && !exact) continue;
-        hit.all_terms = known_groups > 0 && matched_groups == known_groups;
         // Covering more of the query beats matching one word very well.
         double coverage = known_groups == 0 ? 0 : static_cast<double>(matched_groups) / static_cast<double>(known_groups);
-        hit.score *= coverage;
+        candidates.push_back({d, score * coverage, exact, known_groups > 0 && matched_groups == known_groups});
+    }
+
+    auto better = [](const Candidate& a, const Candidate& b) {
+        if (a.exact != b.exact) return a.exact;
+        if (a.score != b.score) return a.score > b.score;
+        return a.doc < b.doc;
+    };
+    if (candidates.size() > limit) {
+        std::partial_sort(candidates.begin(), candidates.begin() + static_cast<std::ptrdiff_t>(limit), candidates.end(),
+                          better);
+        candidates.resize(limit);
+    } else {
+        std::sort(candidates.begin(), candidates.end(), better);
+    }
+
+    hits.reserve(candidates.size());
+    for (const auto& candidate : candidates) {
+        const std::size_t d = candidate.doc;
+        Hit hit;
+        hit.operation = d;
+        hit.score = candidate.score;
+        hit.exact = candidate.exact;
+        hit.all_terms = candidate.all_terms;
+        for (std::size_t g = 0; g < groups; ++g)
+            if (tf[d * groups + g] > 0) hit.terms.push_back(query.words[g]);
         for (std::size_t f = 0; f < kFieldCount; ++f)
             if (fields[d] & (1u << f)) hit.matched.push_back(static_cast<Field>(f));
         hits.push_back(std::move(hit));
-    }
-
-    auto better = [](const Hit& a, const Hit& b) {
-        if (a.exact != b.exact) return a.exact;
-        if (a.score != b.score) return a.score > b.score;
-        return a.operation < b.operation;
-    };
-    if (hits.size() > limit) {
-        std::partial_sort(hits.begin(), hits.begin() + static_cast<std::ptrdiff_t>(limit), hits.end(), better);
-        hits.resize(limit);
-    } else {
-        std::sort(hits.begin(), hits.end(), better);
     }
     return hits;
 }

@@ -9,10 +9,13 @@ namespace mamute::toolset {
 
 namespace json = boost::json;
 
-json::object ToolResult::to_json() const {
+json::object ToolResult::to_json() const& { return ToolResult(*this).to_json(); }
+
+json::object ToolResult::to_json() && {
     json::object out;
-    out["content"] = content;
-    if (structured_content) out["structuredContent"] = *structured_content;
+    out.reserve(3);
+    out.emplace("content", std::move(content));
+    if (structured_content) out.emplace("structuredContent", std::move(*structured_content));
     if (is_error) out["isError"] = true;
     return out;
 }

@@ -17,7 +17,9 @@ struct ToolResult {
     std::optional<boost::json::object> structured_content;
     bool is_error = false;
 
-    boost::json::object to_json() const;
+    boost::json::object to_json() const&;
+    // Moves the content out: the dispatcher turns a result into JSON once, and its text can be large.
+    boost::json::object to_json() &&;
 };
 
 ToolResult text_result(std::string text);

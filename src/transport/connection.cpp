@@ -82,13 +82,14 @@ mcp::IncomingHttp to_incoming(http::request<http::string_body>& request, const s
     return in;
 }
 
-http::response<http::string_body> to_response(const mcp::HttpReply& reply, unsigned version, bool keep_alive) {
+// Takes the reply's body: a tools/list reply is ~17 KB, not worth a copy per request.
+http::response<http::string_body> to_response(mcp::HttpReply& reply, unsigned version, bool keep_alive) {
     http::response<http::string_body> response{static_cast<http::status>(reply.status), version};
     response.set(http::field::server, "mamute-mcp/" MAMUTE_VERSION);
     for (const auto& [name, value] : reply.headers) response.insert(name, value);
     if (!reply.body.empty()) {
         response.set(http::field::content_type, reply.content_type);
-        response.body() = reply.body;
+        response.body() = std::move(reply.body);
     }
     response.keep_alive(keep_alive);
     response.prepare_payload();
@@ -340,8 +341,8 @@ asio::awaitable<void> serve_connection(asio::ip::tcp::socket socket, std::shared
         if (!local && settings->admin_only) local = observability::admin_not_found();
         if (local) {
             local->set_header("X-Request-Id", request_id);
-            auto response = to_response(*local, version, keep_alive && !drain.draining());
             answered(local->status, local->body.size());
+            auto response = to_response(*local, version, keep_alive && !drain.draining());
             stream.expires_after(config.read_timeout);
             auto [write_error, bytes_written] = co_await http::async_write(stream, response, use_nothrow);
             (void)bytes_written;
@@ -390,8 +391,8 @@ asio::awaitable<void> serve_connection(asio::ip::tcp::socket socket, std::shared
             break;
         } else {
             reply.set_header("X-Request-Id", request_id);
-            auto response = to_response(reply, version, keep_alive && !drain.draining());
             answered(reply.status, reply.body.size());
+            auto response = to_response(reply, version, keep_alive && !drain.draining());
             stream.expires_after(config.read_timeout);
             auto [write_error, bytes_written] = co_await http::async_write(stream, response, use_nothrow);
             (void)bytes_written;

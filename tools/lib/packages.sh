@@ -1,6 +1,6 @@
 # Installs Debian packages that are missing (shared by tools/run, tools/test, tools/bench-catalog and tools/bench/run).
 build_packages=(g++ cmake ninja-build ccache pkg-config libboost1.81-dev libboost-json1.81-dev
-                libboost-url1.81-dev libssl-dev libspdlog-dev libyaml-cpp-dev ca-certificates)
+                libboost-url1.81-dev libssl-dev libspdlog-dev libyaml-cpp-dev libjemalloc-dev ca-certificates)
 # nginx: the round-robin load balancer of tests/scale-out (run unprivileged from a temp prefix; on a machine
 # with systemd the package also starts its own service on port 80, which the tests do not use).
 test_packages=(catch2 openssl nginx)

@@ -77,6 +77,43 @@ TEST_CASE("dispatcher: tools/list pages with an opaque cursor; bad cursors are -
                   .at("code") == -32602);
 }
 
+TEST_CASE("dispatcher: the serialised tools/list is byte for byte what serialising the response gives") {
+    for (std::size_t page_size : {1, 4, 6, 100}) {
+        config::McpConfig config;
+        config.tools_page_size = page_size;
+        mcp::Dispatcher dispatcher(make_tools(), std::make_shared<mcp::SessionState>(), config);
+        mcp::CallScope scope{"s"};
+        INFO("page size " << page_size);
+        std::size_t pages = 0;
+        json::value params = nullptr;
+        for (json::value id : {json::value(1), json::value("a \"quoted\" id\n"), json::value(-7),
+                               json::value(std::uint64_t{18446744073709551615u})}) {
+            params = nullptr;
+            pages = 0;
+            for (;;) {
+                const auto call = request(id, "tools/list", params);
+                const auto generic = run(dispatcher, call, scope);
+                const auto serialized = dispatcher.serialized_tools_list(call);
+                REQUIRE(serialized);
+                CHECK(*serialized == json::serialize(generic));
+                ++pages;
+                const auto* next = generic.at("result").as_object().if_contains("nextCursor");
+                if (!next) break;
+                params = json::object{{"cursor", *next}};
+            }
+        }
+        CHECK(pages == (6 + page_size - 1) / page_size);
+    }
+    // Bad cursors are left to handle_request, which answers -32602.
+    mcp::Dispatcher dispatcher(make_tools(), std::make_shared<mcp::SessionState>(), config::McpConfig{});
+    CHECK_FALSE(dispatcher.serialized_tools_list(request(1, "tools/list", json::object{{"cursor", "x"}})));
+    CHECK_FALSE(dispatcher.serialized_tools_list(request(1, "tools/list", json::object{{"cursor", 3}})));
+    // An offset inside a page (no cursor of ours names one) is served, just not from the cache.
+    const auto odd = request(1, "tools/list", json::object{{"cursor", "dG9vbHM6MQ"}});  // "tools:1"
+    CHECK_FALSE(dispatcher.serialized_tools_list(odd));
+    CHECK(run(dispatcher, odd, mcp::CallScope{"s"}).at("result").at("tools").as_array().size() == 5);
+}
+
 TEST_CASE("dispatcher: logging/setLevel validates the level and turns on log messages for that session") {
     mcp::Dispatcher dispatcher(make_tools(), std::make_shared<mcp::SessionState>(), {});
     RecordingSink sink;
