@@ -304,6 +304,8 @@ boost::asio::awaitable<HttpReply> Server::handle_post(const IncomingHttp& reques
                                                           "Invalid params: initialize needs \"protocolVersion\""));
         const auto version = negotiate_protocol_version(requested->as_string());
         auto session = sessions_->issue(version, SessionIds::Clock::now());
+        if (session.empty())  // OpenSSL could not draw or sign one
+            co_return rpc_error_reply(500, call->id, rpc::internal_error, "Internal error: cannot issue a session id");
         if (!activity_->start(session, options_.now())) {
             log::get("mcp")->warn("[{}] session refused: {} sessions open", request.request_id, activity_->size());
             co_return rpc_error_reply(503, call->id, refused_code,

@@ -1,8 +1,9 @@
 #include "mcp/session_ids.hpp"
 
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <openssl/params.h>
 #include <openssl/rand.h>
 
 #include <algorithm>
@@ -43,14 +44,6 @@ bool from_hex(std::string_view hex, unsigned char* out, std::size_t size) {
     return true;
 }
 
-std::array<unsigned char, 32> sign(const std::string& secret, const Payload& payload) {
-    std::array<unsigned char, 32> mac{};
-    unsigned int length = 0;
-    HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()), payload.data(), payload.size(), mac.data(),
-         &length);
-    return mac;
-}
-
 }  // namespace
 
 SessionIds::SessionIds(std::string secret, std::chrono::seconds lifetime, std::size_t max_ended)
@@ -62,6 +55,25 @@ SessionIds::SessionIds(std::string secret, std::chrono::seconds lifetime, std::s
         if (RAND_bytes(reinterpret_cast<unsigned char*>(secret_.data()), static_cast<int>(secret_.size())) != 1)
             throw std::runtime_error("cannot draw a random session secret");
     }
+    std::unique_ptr<EVP_MAC, decltype(&EVP_MAC_free)> hmac(EVP_MAC_fetch(nullptr, "HMAC", nullptr), EVP_MAC_free);
+    if (!hmac) throw std::runtime_error("OpenSSL has no HMAC");
+    keyed_mac_.reset(EVP_MAC_CTX_new(hmac.get()), EVP_MAC_CTX_free);
+    char digest[] = "SHA256";
+    const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+                                 OSSL_PARAM_construct_end()};
+    if (!keyed_mac_ || EVP_MAC_init(keyed_mac_.get(), reinterpret_cast<const unsigned char*>(secret_.data()),
+                                    secret_.size(), params) != 1)
+        throw std::runtime_error("cannot set up HMAC-SHA256");
+}
+
+std::optional<std::array<unsigned char, 32>> SessionIds::sign(const unsigned char* payload, std::size_t size) const {
+    std::array<unsigned char, 32> mac{};
+    std::unique_ptr<EVP_MAC_CTX, decltype(&EVP_MAC_CTX_free)> ctx(EVP_MAC_CTX_dup(keyed_mac_.get()), EVP_MAC_CTX_free);
+    std::size_t length = 0;
+    if (!ctx || EVP_MAC_update(ctx.get(), payload, size) != 1 ||
+        EVP_MAC_final(ctx.get(), mac.data(), &length, mac.size()) != 1 || length != mac.size())
+        return std::nullopt;
+    return mac;
 }
 
 std::string SessionIds::issue(std::string_view protocol_version, Clock::time_point now) const {
@@ -75,8 +87,9 @@ std::string SessionIds::issue(std::string_view protocol_version, Clock::time_poi
     for (std::size_t i = 0; i < supported_protocol_versions.size(); ++i)
         if (supported_protocol_versions[i] == protocol_version) version_index = static_cast<unsigned char>(i);
     payload[payload_bytes - 1] = version_index;
-    const auto mac = sign(secret_, payload);
-    return to_hex(payload.data(), payload.size()) + to_hex(mac.data(), mac_bytes);
+    const auto mac = sign(payload.data(), payload.size());
+    if (!mac) return {};
+    return to_hex(payload.data(), payload.size()) + to_hex(mac->data(), mac_bytes);
 }
 
 std::optional<SessionInfo> SessionIds::verify(std::string_view id, Clock::time_point now) const {
@@ -85,8 +98,8 @@ std::optional<SessionInfo> SessionIds::verify(std::string_view id, Clock::time_p
     if (id.size() != 2 * (payload_bytes + mac_bytes)) return std::nullopt;
     if (!from_hex(id.substr(0, 2 * payload_bytes), payload.data(), payload.size())) return std::nullopt;
     if (!from_hex(id.substr(2 * payload_bytes), given.data(), given.size())) return std::nullopt;
-    const auto expected = sign(secret_, payload);
-    if (CRYPTO_memcmp(expected.data(), given.data(), mac_bytes) != 0) return std::nullopt;
+    const auto expected = sign(payload.data(), payload.size());
+    if (!expected || CRYPTO_memcmp(expected->data(), given.data(), mac_bytes) != 0) return std::nullopt;
 
     std::uint64_t seconds = 0;
     for (int i = 0; i < 8; ++i) seconds = seconds << 8 | payload[nonce_bytes + i];

@@ -14,6 +14,8 @@
 #include <string>
 #include <string_view>
 
+struct evp_mac_ctx_st;  // OpenSSL's EVP_MAC_CTX
+
 namespace mamute::mcp {
 
 struct SessionInfo {
@@ -45,7 +47,13 @@ private:
     Shard& shard_for(std::string_view id) const;
     bool is_ended(std::string_view id) const;
 
+    // nullopt when OpenSSL fails: such an id is neither issued nor accepted.
+    std::optional<std::array<unsigned char, 32>> sign(const unsigned char* payload, std::size_t size) const;
+
     std::string secret_;
+    // HMAC-SHA256 already keyed with secret_, copied for each signature: HMAC() looks the algorithm up
+    // and sets the key up again on every call, a few percent of a request's CPU. Only ever read.
+    std::shared_ptr<evp_mac_ctx_st> keyed_mac_;
     std::chrono::seconds lifetime_;
     std::size_t max_ended_per_shard_;
     mutable std::array<Shard, shard_count> shards_;

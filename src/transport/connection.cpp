@@ -12,6 +12,8 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <array>
+#include <atomic>
 #include <chrono>
 #include <openssl/rand.h>
 
@@ -45,9 +47,22 @@ bool safe_request_id(std::string_view id) {
 }
 
 std::string new_request_id() {
-    unsigned char bytes[8];
-    RAND_bytes(bytes, sizeof bytes);
-    return hex_encode(std::string_view(reinterpret_cast<const char*>(bytes), sizeof bytes));
+    // Drawn 32 ids at a time: one RAND_bytes call per request was a few percent of a small request's CPU.
+    // Still the CSPRNG's bytes: a generated id tells nothing about the ids other clients get.
+    constexpr std::size_t id_bytes = 8, batch = 32;
+    thread_local std::array<unsigned char, id_bytes * batch> pool;
+    thread_local std::size_t used = pool.size();
+    if (used == pool.size()) {
+        if (RAND_bytes(pool.data(), static_cast<int>(pool.size())) != 1) {
+            // No randomness now: a one-off id from the counter, and the next request tries again.
+            static std::atomic<std::uint64_t> fallback{0};
+            return "fallback-" + std::to_string(fallback.fetch_add(1));
+        }
+        used = 0;
+    }
+    const auto* id = pool.data() + used;
+    used += id_bytes;
+    return hex_encode(std::string_view(reinterpret_cast<const char*>(id), id_bytes));
 }
 
 // The client's X-Request-Id when it is safe to log and echo, else a fresh one.

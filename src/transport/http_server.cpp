@@ -13,6 +13,8 @@ using tcp = asio::ip::tcp;
 namespace {
 // Out of descriptors (or memory), retrying at once only spins: wait, then try again.
 constexpr auto accept_backoff = std::chrono::milliseconds(100);
+// Connections taken from the backlog per accept wake-up, besides the one the wake-up brought.
+constexpr std::size_t accept_batch = 64;
 
 std::shared_ptr<const ConnectionSettings> make_settings(const config::Config& config,
                                                         std::shared_ptr<observability::Metrics> metrics,
@@ -45,6 +47,7 @@ void HttpServer::listen(Listener& listener, const std::string& bind, std::uint16
     listener.acceptor.set_option(asio::socket_base::reuse_address(true));
     listener.acceptor.bind(endpoint);
     listener.acceptor.listen(asio::socket_base::max_listen_connections);
+    listener.acceptor.non_blocking(true);  // for the backlog sweep in accept_next; async accepts are unaffected
 }
 
 std::optional<tcp::endpoint> HttpServer::admin_endpoint() const {
@@ -58,6 +61,30 @@ void HttpServer::start() {
         accept_next(main_);
         if (admin_) accept_next(*admin_);
     });
+}
+
+void HttpServer::start_connection(Listener& listener, tcp::socket socket) {
+    // Replies go out in one write and requests come in whole: Nagle would only add delay.
+    boost::system::error_code ignored;
+    socket.set_option(tcp::no_delay(true), ignored);
+    open_connections_->fetch_add(1);
+    metrics_->connection_opened();
+    auto executor = socket.get_executor();
+    asio::co_spawn(executor, serve_connection(std::move(socket), listener.settings, mcp_),
+                   [this, counter = open_connections_, metrics = metrics_](std::exception_ptr failure) {
+                       if (failure) {
+                           try {
+                               std::rethrow_exception(failure);
+                           } catch (const std::exception& e) {
+                               log::get("http")->error("connection ended by an exception: {}", e.what());
+                           } catch (...) {
+                               log::get("http")->error("connection ended by an unknown exception");
+                           }
+                       }
+                       counter->fetch_sub(1);
+                       metrics->connection_closed();
+                       connection_closed();
+                   });
 }
 
 void HttpServer::accept_next(Listener& listener) {
@@ -86,27 +113,18 @@ void HttpServer::accept_next(Listener& listener) {
         if (listener.accept_failures > 0)
             log::get("http")->info("accepting again after {} failed attempts", listener.accept_failures);
         listener.accept_failures = 0;
-        // Replies go out in one write and requests come in whole: Nagle would only add delay.
-        boost::system::error_code ignored;
-        socket.set_option(tcp::no_delay(true), ignored);
-        open_connections_->fetch_add(1);
-        metrics_->connection_opened();
-        auto executor = socket.get_executor();
-        asio::co_spawn(executor, serve_connection(std::move(socket), listener.settings, mcp_),
-                       [this, counter = open_connections_, metrics = metrics_](std::exception_ptr failure) {
-                           if (failure) {
-                               try {
-                                   std::rethrow_exception(failure);
-                               } catch (const std::exception& e) {
-                                   log::get("http")->error("connection ended by an exception: {}", e.what());
-                               } catch (...) {
-                                   log::get("http")->error("connection ended by an unknown exception");
-                               }
-                           }
-                           counter->fetch_sub(1);
-                           metrics->connection_closed();
-                           connection_closed();
-                       });
+        start_connection(listener, std::move(socket));
+        // Take what else waits in the backlog now: each async accept queues behind every request handler
+        // already queued, so under load one at a time let the last of 1,000 new connections wait seconds.
+        // Non-blocking: would_block once the backlog is empty; other errors go to the next async accept.
+        for (std::size_t taken = 0; taken < accept_batch; ++taken) {
+            if (open_connections_->load() >= listener.settings->http.max_connections) break;
+            tcp::socket more(asio::make_strand(io_));
+            boost::system::error_code more_error;
+            listener.acceptor.accept(more, more_error);
+            if (more_error) break;
+            start_connection(listener, std::move(more));
+        }
         accept_next(listener);
     });
 }

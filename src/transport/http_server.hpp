@@ -56,6 +56,7 @@ private:
 
     static void listen(Listener& listener, const std::string& bind, std::uint16_t port);
     void accept_next(Listener& listener);
+    void start_connection(Listener& listener, boost::asio::ip::tcp::socket socket);
     void connection_closed();
 
     boost::asio::io_context& io_;

@@ -45,6 +45,9 @@ console.log(`mamute-mcp benchmark: ${cores} cores, mamute-mcp --threads ${thread
     `peer @ivotoby/openapi-mcp-server ${peerVersion} (Node ${process.versions.node}).`);
 console.log("Ratios read \"times better for mamute-mcp\": peer/ours for latency and memory, ours/peer for req/s.");
 
+// User + system CPU time of the server process during the run, per request answered.
+const cpuPerRequest = (r) => (r.requests > 0 && r.server_cpu_us !== undefined ? r.server_cpu_us / r.requests : NaN);
+
 // ---- 1. against the peer ----
 const rows1 = [];
 const pair = (label, ours, peer, target, note = "") => {
@@ -52,6 +55,8 @@ const pair = (label, ours, peer, target, note = "") => {
     rows1.push([`${label} req/s`, fmt.rps(o.rps), fmt.rps(p.rps), x(o.rps / p.rps), target, note]);
     rows1.push([`${label} p50`, fmt.us(o.p50), fmt.us(p.p50), x(p.p50 / o.p50), "", ""]);
     rows1.push([`${label} p99`, fmt.us(o.p99), fmt.us(p.p99), x(p.p99 / o.p99), "", ""]);
+    rows1.push([`${label} server CPU per request`, fmt.us(cpuPerRequest(o)), fmt.us(cpuPerRequest(p)),
+        x(cpuPerRequest(p) / cpuPerRequest(o)), "", "e"]);
 };
 pair("tools/list", "ours.list.c10", "peer.list.c10", ">= 10x",
     `a: ${one("ours.tools_list_bytes").bytes} vs ${one("peer.tools_list_bytes").bytes} bytes`);
@@ -124,6 +129,9 @@ Where the peer's protocol differs (so the rows compare like for like as far as t
   session's GET stream (by JSON-RPC id). wrk cannot wait for that, so the peer's b/c/d rows come from
   tools/bench/mcp-client.mjs sse-load (Node 22 fetch, 10 requests in flight, latency = POST sent -> SSE
   message received); every mamute-mcp row, and the peer's tools/list row, are wrk with the reply on the POST.
+  e. Server CPU per request: the user + system CPU time the server process used during the run
+     (/proc/PID/stat) over the requests it answered. Unlike req/s it does not depend on how much of the
+     cores the load generator takes (the Node client of the peer's b/c/d rows takes far more than wrk).
   Both servers run with one session created by initialize (protocol 2025-06-18) and keep-alive connections;
   mamute-mcp with --threads ${threads} --log-level warn and access logs off; the peer with --verbose false.
 Memory: VmRSS after start-up + initialize, and VmHWM (peak RSS) after the load. Start-up: spawn until the

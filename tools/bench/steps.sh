@@ -7,23 +7,31 @@ lua=$root/tools/bench/mcp.lua
 say() { printf '[bench %s] %s\n' "$(date +%T)" "$*" >&2; }
 record() { printf '{"key":"%s",%s}\n' "$1" "$2" >>"$results"; }   # record KEY 'json fields'
 kib() { awk -v f="$2" '$1 == f":" { print $2 }' "/proc/$1/status"; }  # kib PID VmRSS|VmHWM
+# CPU time the server under test ($PID) has used, user + system, in clock ticks: per request it is the cost
+# of the work itself, which the load generator sharing the cores (Node's fetch for the peer's calls takes
+# far more than wrk) does not distort the way it does req/s.
+ticks() { awk '{ print $14 + $15 }' "/proc/$PID/stat" 2>/dev/null || echo 0; }
+tick_us=$(( 1000000 / $(getconf CLK_TCK) ))
 
 # wrk_run KEY URL CONNECTIONS BODYFILE SESSION [EXTRA_HEADERS] [METHOD]
 wrk_run() {
     local key=$1 url=$2 conns=$3 bodies=$4 session=$5 headers=${6:-} method=${7:-POST} threads=2 line
     [ "$conns" -lt 2 ] && threads=1
+    local before=$(ticks)
     line=$(BENCH_BODY_FILE=$bodies BENCH_SESSION=$session BENCH_HEADERS=$headers BENCH_METHOD=$method \
            wrk -t"$threads" -c"$conns" -d"${DUR}s" --timeout 10s -s "$lua" "$url" | grep '^{"requests"' || true)
+    local cpu_us=$(( ($(ticks) - before) * tick_us ))
     [ -n "$line" ] || { say "$key: wrk printed no result"; line='{"requests":0,"rps":0,"p50":0,"p99":0,"errors":1,"non2xx":0}'; }
-    printf '{"key":"%s","conns":%d,%s\n' "$key" "$conns" "${line#\{}" >>"$results"
+    printf '{"key":"%s","conns":%d,"server_cpu_us":%d,%s\n' "$key" "$conns" "$cpu_us" "${line#\{}" >>"$results"
     say "$key: $line"
 }
 
 # sse_run KEY URL BODYFILE SESSION CONNECTIONS   (the peer's tools/call: result on the GET event stream)
 sse_run() {
-    local line
+    local line before=$(ticks)
     line=$("${client[@]}" sse-load "$2" "$4" "$3" "$5" "$DUR")
-    printf '{"key":"%s","conns":%d,%s\n' "$1" "$5" "${line#\{}" >>"$results"
+    local cpu_us=$(( ($(ticks) - before) * tick_us ))
+    printf '{"key":"%s","conns":%d,"server_cpu_us":%d,%s\n' "$1" "$5" "$cpu_us" "${line#\{}" >>"$results"
     say "$1: $line"
 }
 

@@ -1,4 +1,12 @@
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
 #include <catch2/catch.hpp>
+#include <atomic>
+#include <cstdio>
+#include <string>
+#include <thread>
+#include <vector>
 
 #include "mcp/session_ids.hpp"
 
@@ -57,4 +65,40 @@ TEST_CASE("sessions: the ended set is bounded") {
     CHECK_FALSE(ids.verify(ended.back(), now + 10s));
     CHECK(still_refused >= 1);
     CHECK(still_refused <= 16);
+}
+
+TEST_CASE("sessions: the id's MAC is HMAC-SHA256 of its payload, truncated, so ids from other versions verify") {
+    // Replicas of different builds share ids: the signature must stay plain HMAC-SHA256 with the secret.
+    const std::string secret = "a shared replica secret";
+    SessionIds ids(secret, 3600s);
+    const auto now = SessionIds::Clock::now();
+    const auto id = ids.issue("2025-06-18", now);
+    REQUIRE(id.size() == 2 * (25 + 16));
+    std::string payload;
+    for (std::size_t i = 0; i < 50; i += 2) payload.push_back(static_cast<char>(std::stoi(id.substr(i, 2), nullptr, 16)));
+    unsigned char mac[32];
+    unsigned int length = 0;
+    HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()), reinterpret_cast<const unsigned char*>(payload.data()),
+         payload.size(), mac, &length);
+    std::string expected;
+    for (int i = 0; i < 16; ++i) {
+        char hex[3];
+        std::snprintf(hex, sizeof hex, "%02x", mac[i]);
+        expected += hex;
+    }
+    CHECK(id.substr(50) == expected);
+}
+
+TEST_CASE("sessions: threads issue and verify ids at once") {
+    // Every I/O thread signs with its own copy of the one keyed MAC.
+    SessionIds ids("secret", 3600s);
+    const auto now = SessionIds::Clock::now();
+    std::atomic<int> good{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t)
+        threads.emplace_back([&] {
+            for (int i = 0; i < 500; ++i) good += ids.verify(ids.issue("2025-11-25", now), now) ? 1 : 0;
+        });
+    for (auto& thread : threads) thread.join();
+    CHECK(good == 2000);
 }

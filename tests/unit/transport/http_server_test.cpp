@@ -341,7 +341,7 @@ TEST_CASE("transport: a client that hangs up cancels its call, and the upstream 
 
 TEST_CASE("transport: duplicate Host or Origin headers, or none on HTTP/1.1, get 400; Expect: 100-continue is honoured") {
     RunningServer running(config::HttpConfig{});
-    for (const std::string headers : std::vector<std::string>{"Host: localhost\r\nHost: evil.example.com\r\n",
+    for (const std::string& headers : std::vector<std::string>{"Host: localhost\r\nHost: evil.example.com\r\n",
                                       "Host: 127.0.0.1\r\nOrigin: http://localhost\r\nOrigin: http://evil.example.com\r\n",
                                       std::string()}) {
         auto socket = running.connect();

@@ -97,3 +97,50 @@ TEST_CASE("limits: at max_connections the listener pauses, and serves again when
     third.close();
     still_serves(running);
 }
+
+TEST_CASE("limits: connections that arrive together are all served, and max_connections still holds") {
+    // Several connections in the backlog at one accept wake-up are taken together (accept_next's sweep).
+    config::Config config;
+    config.http.max_connections = 3;
+    TestServer running(config, 2);
+    std::vector<tcp::socket> sockets;
+    for (int i = 0; i < 8; ++i) sockets.push_back(running.connect());
+    for (auto& socket : sockets) asio::write(socket, asio::buffer(get("/healthz")));
+
+    std::size_t served = 0;
+    std::vector<bool> answered(sockets.size(), false);
+    while (served < sockets.size()) {
+        // Wait for a reply on any of them, then give the others a moment: answered and not yet closed,
+        // no more than max_connections can be.
+        std::vector<pollfd> waiting;
+        for (std::size_t i = 0; i < sockets.size(); ++i)
+            if (!answered[i]) waiting.push_back({sockets[i].native_handle(), POLLIN, 0});
+        REQUIRE(::poll(waiting.data(), waiting.size(), -1) > 0);
+        std::vector<std::size_t> now;
+        for (std::size_t i = 0; i < sockets.size(); ++i)
+            if (!answered[i] && readable_within(sockets[i], 50ms)) now.push_back(i);
+        REQUIRE_FALSE(now.empty());
+        CHECK(now.size() <= 3);
+        CHECK(running.metrics->open_connections() <= 3);
+        for (auto i : now) {
+            CHECK(read_response(sockets[i]).starts_with("HTTP/1.1 200"));
+            answered[i] = true;
+            ++served;
+            sockets[i].close();
+        }
+    }
+    still_serves(running);
+}
+
+TEST_CASE("limits: a burst of connections is served whole") {
+    TestServer running(config::Config{}, 2);
+    std::vector<tcp::socket> sockets;
+    for (int i = 0; i < 300; ++i) sockets.push_back(running.connect());
+    for (auto& socket : sockets) asio::write(socket, asio::buffer(get("/healthz")));
+    std::size_t ok = 0;
+    for (auto& socket : sockets) ok += read_response(socket).starts_with("HTTP/1.1 200") ? 1 : 0;
+    CHECK(ok == sockets.size());
+    CHECK(running.metrics->open_connections() == sockets.size());
+    sockets.clear();
+    still_serves(running);
+}
