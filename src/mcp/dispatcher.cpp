@@ -66,6 +66,18 @@ json::object log_notification(LogLevel level, std::string_view tool, std::string
                                      {"data", json::object{{"tool", tool}, {"event", event}}}});
 }
 
+std::string_view cancel_message(SessionState::CancelReason reason) {
+    switch (reason) {
+    case SessionState::CancelReason::session_ended:
+        return "cancelled: the session ended";
+    case SessionState::CancelReason::shutdown:
+        return "cancelled: the server is shutting down and the call ran past its shutdown timeout; retry it";
+    case SessionState::CancelReason::client:
+        break;
+    }
+    return "cancelled by the client";
+}
+
 // Keeps a client that asked for progress informed while a tool call runs; ends when cancelled.
 asio::awaitable<void> report_progress(EventSink& sink, json::value token, std::string tool,
                                       std::chrono::milliseconds interval) {
@@ -280,8 +292,9 @@ asio::awaitable<json::object> Dispatcher::call_tool(const jsonrpc::Request& requ
         if (e.code() != asio::error::operation_aborted) throw;
     }
     if (in_flight->cancelled || !result) {
-        log::get("mcp")->info("[{}] tools/call {} cancelled", scope.request_id, tool);
-        co_return jsonrpc::make_result(request.id, toolset::error_result("cancelled by the client").to_json());
+        const auto why = cancel_message(in_flight->reason);
+        log::get("mcp")->info("[{}] tools/call {} {}", scope.request_id, tool, why);
+        co_return jsonrpc::make_result(request.id, toolset::error_result(std::string(why)).to_json());
     }
     log::get("mcp")->info("[{}] tools/call {} -> {}", scope.request_id, tool, result->is_error ? "error" : "ok");
     co_await log_to_client(result->is_error ? LogLevel::warning : LogLevel::info,

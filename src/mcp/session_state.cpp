@@ -64,7 +64,7 @@ bool SessionState::cancel_call(const std::string& session, const std::string& re
         call = it->second.lock();
     }
     if (!call) return false;
-    emit_cancel(std::move(call));
+    emit_cancel(std::move(call), CancelReason::client);
     return true;
 }
 
@@ -77,7 +77,7 @@ std::size_t SessionState::cancel_session(const std::string& session) {
             if (auto call = it->second.lock()) calls.push_back(std::move(call));
         log_levels_.erase(session);
     }
-    for (auto& call : calls) emit_cancel(std::move(call));
+    for (auto& call : calls) emit_cancel(std::move(call), CancelReason::session_ended);
     return calls.size();
 }
 
@@ -88,14 +88,15 @@ std::size_t SessionState::cancel_all() {
         for (auto& [key, weak] : in_flight_)
             if (auto call = weak.lock()) calls.push_back(std::move(call));
     }
-    for (auto& call : calls) emit_cancel(std::move(call));
+    for (auto& call : calls) emit_cancel(std::move(call), CancelReason::shutdown);
     return calls.size();
 }
 
-void SessionState::emit_cancel(std::shared_ptr<InFlight> call) {
+void SessionState::emit_cancel(std::shared_ptr<InFlight> call, CancelReason reason) {
     // A cancellation signal may only be emitted from the strand its operation runs on.
     auto executor = call->executor;
-    boost::asio::post(executor, [call = std::move(call)] {
+    boost::asio::post(executor, [call = std::move(call), reason] {
+        if (!call->cancelled) call->reason = reason;  // the first reason stands
         call->cancelled = true;
         call->signal.emit(boost::asio::cancellation_type::terminal);
     });

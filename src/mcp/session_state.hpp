@@ -28,11 +28,14 @@ public:
     std::optional<LogLevel> log_level(const std::string& session) const;
     void forget(const std::string& session);
 
+    // Why a call was cancelled, for the message its client gets.
+    enum class CancelReason { client, session_ended, shutdown };
     // A running tool call that can be cancelled from any thread.
     struct InFlight {
         boost::asio::any_io_executor executor;  // the strand the call runs on
         boost::asio::cancellation_signal signal;
         bool cancelled = false;  // set on the call's strand before the signal is emitted
+        CancelReason reason = CancelReason::client;  // likewise
     };
     // Registers a call; the returned handle unregisters it when destroyed.
     std::shared_ptr<InFlight> start_call(const std::string& session, const std::string& request_id,
@@ -45,7 +48,7 @@ public:
     std::size_t cancel_all();
 
 private:
-    static void emit_cancel(std::shared_ptr<InFlight> call);
+    static void emit_cancel(std::shared_ptr<InFlight> call, CancelReason reason);
 
     using Key = std::pair<std::string, std::string>;
 

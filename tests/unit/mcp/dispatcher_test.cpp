@@ -8,6 +8,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <catch2/catch.hpp>
+#include <functional>
 
 #include "mcp/dispatcher.hpp"
 
@@ -208,4 +209,42 @@ TEST_CASE("dispatcher: notifications/cancelled stops an execute-request waiting 
     CHECK(result.at("isError") == true);
     CHECK(json::serialize(result.at("content")).find("cancelled") != std::string::npos);
     CHECK_FALSE(state->cancel_call("session-a", json::serialize(json::value("call-1"))));  // unregistered
+}
+
+TEST_CASE("dispatcher: a call cancelled by shutdown or by its session ending says so, not that the client cancelled") {
+    struct Case {
+        std::string name;
+        std::function<void(mcp::SessionState&)> cancel;
+        std::string says;
+    };
+    for (const auto& c : {Case{"shutdown", [](mcp::SessionState& s) { s.cancel_all(); }, "server is shutting down"},
+                          Case{"session end", [](mcp::SessionState& s) { s.cancel_session("session-a"); },
+                               "the session ended"}}) {
+        INFO(c.name);
+        asio::io_context io;
+        asio::ip::tcp::acceptor silent(io, {asio::ip::make_address("127.0.0.1"), 0});
+        asio::ip::tcp::socket held(io);
+        config::UpstreamConfig upstream;
+        upstream.base_url = "http://127.0.0.1:" + std::to_string(silent.local_endpoint().port());
+        upstream.total_timeout = std::chrono::minutes(5);
+        auto state = std::make_shared<mcp::SessionState>();
+        mcp::Dispatcher dispatcher(make_tools(upstream), state, {});
+        mcp::CallScope scope{"session-a"};
+        const auto call = request(7, "tools/call",
+                                  json::object{{"name", "execute-request"},
+                                               {"arguments", json::object{{"method", "GET"}, {"path", "/cdn/resource"}}}});
+        // Cancelled once the call is waiting on the upstream.
+        silent.async_accept(held, [&](boost::system::error_code ec) {
+            REQUIRE_FALSE(ec);
+            c.cancel(*state);
+        });
+        auto future = asio::co_spawn(io, dispatcher.handle_request(call, scope), asio::use_future);
+        io.run();
+        const auto response = future.get();
+        const auto& result = response.at("result").as_object();
+        CHECK(result.at("isError") == true);
+        const auto text = json::serialize(result.at("content"));
+        CHECK(text.find(c.says) != std::string::npos);
+        CHECK(text.find("by the client") == std::string::npos);
+    }
 }
