@@ -26,6 +26,10 @@ Expected<bool> validate(const Config& config) {
     if (ec) return make_error("http.bind: '" + config.http.bind + "' is not an IP address");
     boost::asio::ip::make_address(config.http.admin_bind, ec);
     if (ec) return make_error("http.admin_bind: '" + config.http.admin_bind + "' is not an IP address");
+    // Port 0 is a fresh port for each; the same fixed port for both would fail later as "address in use".
+    if (config.http.admin_port && *config.http.admin_port != 0 && *config.http.admin_port == config.http.port)
+        return make_error("http.admin_port: " + std::to_string(config.http.port) +
+                          " is http.port too; give the admin listener another port, or leave it unset");
     if (config.upstream.base_url) {
         // Checked here, not at the first call: a bad base URL must stop start-up with exit code 2.
         if (auto parsed = upstream::validate_base_url(*config.upstream.base_url); !parsed)

@@ -185,6 +185,8 @@ TEST_CASE("config: every rejection names the setting and where it came from") {
     check({"--admin-port", "-1"}, {}, "--admin-port: expected an integer from 0 to 65535");
     check({"--log-format", "yaml"}, {}, "--log-format: 'yaml' is not one of text, json");
     check({}, {"MAMUTE_MCP_HTTP_ADMIN_BIND=localhost"}, "http.admin_bind: 'localhost' is not an IP address");
+    check({"--port", "9300", "--admin-port", "9300"}, {}, "http.admin_port: 9300 is http.port too");
+    CHECK(parse_command_line({"--port", "0", "--admin-port", "0"}, {}));  // two fresh ports
     check({}, {"MAMUTE_MCP_HTTP_AUTH_TOKEN=short"}, "http.auth_token: use at least 16 characters");
     check({}, {"MAMUTE_MCP_UPSTREAM_CREDENTIAL_HEADERS=X Key"}, "upstream.credential_headers: 'X Key'");
     check({"--config", write_temp("section.json", R"({"http":5})")}, {}, "http: expected an object");
