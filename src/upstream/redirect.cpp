@@ -19,12 +19,17 @@ std::optional<std::string> same_origin_target(const Origin& origin, std::string_
     if (!base || !reference) return std::nullopt;
     boost::urls::url resolved;
     if (!boost::urls::resolve(*base, *reference, resolved)) return std::nullopt;
+    // Dots, also percent-encoded ones, are resolved here, not left to the API's router to read its own way.
+    resolved.normalize_path();
     // parse_http_url normalises what matters here (case of scheme and host, default port) and refuses userinfo.
     const auto parsed = parse_http_url(resolved.buffer());
     if (!parsed) return std::nullopt;
     const auto& to = parsed->origin;
     if (to.scheme != origin.scheme || !iequals(to.host, origin.host) || to.port != origin.port) return std::nullopt;
     std::string out = parsed->path.empty() ? "/" : parsed->path;
+    // Boost.URL keeps ".." segments that would climb above the root; RFC 3986 (5.2.4) drops them.
+    while (out.starts_with("/../")) out.erase(0, 3);
+    if (out == "/..") out = "/";
     if (!parsed->query.empty()) out += "?" + parsed->query;
     if (out.front() != '/' ||
         std::any_of(out.begin(), out.end(), [](unsigned char c) { return c <= 0x20 || c >= 0x7F; }))

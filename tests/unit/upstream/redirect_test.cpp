@@ -80,9 +80,15 @@ TEST_CASE("redirect: a Location is followed only when it stays on the same origi
         {"ftp://api.example.com/x", std::nullopt},
         {"http://[bad", std::nullopt},                           // not a URI reference
         {"/a b", std::nullopt},
+        {"/../x", "/x"},                                         // dot segments never climb above the root
+        {"https://api.example.com/a/../../x", "/x"},
+        {"/a/./b/../c", "/a/c"},
+        {"/a/%2e%2e/%2E%2E/x", "/x"},                            // percent-encoded dots are dots
+        {"/a/.%2e/x", "/x"},
+        {"/..", "/"},
     };
     for (const auto& c : cases) {
-        INFO(c.location);
+        INFO(c.location << " -> " << same_origin_target(origin, from, c.location).value_or("(refused)"));
         CHECK(same_origin_target(origin, from, c.location) == c.target);
     }
     CHECK(same_origin_target(Origin{"http", "127.0.0.1", 8080}, "/a", "http://127.0.0.1:8080/b") == "/b");
