@@ -3,6 +3,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/url/parse.hpp>
+#include <algorithm>
 #include <chrono>
 #include <optional>
 
@@ -233,6 +234,16 @@ json::object execute_request_definition() {
                                      {"openWorldHint", true}}}};
 }
 
+namespace {
+std::size_t find_ignoring_case(std::string_view text, std::string_view needle, std::size_t from) {
+    if (from > text.size()) return std::string::npos;
+    const auto lower = [](unsigned char c) { return static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c); };
+    const auto found = std::search(text.begin() + static_cast<std::ptrdiff_t>(from), text.end(), needle.begin(),
+                                   needle.end(), [&](char a, char b) { return lower(a) == lower(b); });
+    return found == text.end() ? std::string::npos : static_cast<std::size_t>(found - text.begin());
+}
+}  // namespace
+
 std::string redact(std::string text, const HeaderList& credentials) {
     std::vector<std::string> secrets;
     for (const auto& [name, value] : credentials) {
@@ -244,8 +255,10 @@ std::string redact(std::string text, const HeaderList& credentials) {
         if (secret.size() < 4) continue;
         const auto escaped = json::serialize(json::string(secret));  // as it appears inside JSON text
         // Also as it appears in a URL, where a key placed in a query parameter is percent-encoded.
+        // In any letter case: a key placed in a URL's host comes back lower-cased, and most of it is still the key.
         for (const auto& needle : {secret, escaped.substr(1, escaped.size() - 2), upstream::percent_encode(secret)}) {
-            for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 10))
+            for (auto at = find_ignoring_case(text, needle, 0); at != std::string::npos;
+                 at = find_ignoring_case(text, needle, at + 10))
                 text.replace(at, needle.size(), "[redacted]");
         }
     }

@@ -140,6 +140,9 @@ TEST_CASE("render: forwarded credential values are redacted", "[toolset][execute
     CHECK(wire.find("eyJtoken.part") == std::string::npos);
     CHECK(structured.at("body") == json::parse(R"({"echo": "[redacted]", "auth": "[redacted]", "t": "[redacted]"})"));
     CHECK(redact("key \"quoted\\\" ok", {{"X-API-Key", "\"quoted\\"}}) == "key [redacted]\" ok");
+    // A key placed in a URL's host comes back lower-cased.
+    CHECK(redact("GET https://mk_live_abcdef.example.com/x", {{"X-API-Key", "MK_Live_ABCdef"}}) ==
+          "GET https://[redacted].example.com/x");
 }
 
 TEST_CASE("render: redaction reaches keys, numbers and text bodies without breaking the JSON", "[toolset][execute]") {
