@@ -1,5 +1,6 @@
 #include "config/command_line.hpp"
 
+#include "common/json_duplicates.hpp"
 #include "config/settings.hpp"
 #include "upstream/url_encoding.hpp"
 
@@ -89,6 +90,8 @@ Expected<Config> apply_config_json(Config config, std::string_view json_text, co
     boost::system::error_code ec;
     const auto document = json::parse(json_text, ec);
     if (ec) return make_error(source + ": not valid JSON: " + ec.message());
+    if (auto twice = first_duplicate_key(json_text))
+        return make_error(source + ": \"" + *twice + "\" is set twice in one object; keep one");
     if (!document.is_object()) return make_error(source + ": expected a JSON object");
     if (auto applied = apply_object(config, document.as_object(), "", source, base_dir); !applied) return applied.error();
     return config;

@@ -10,6 +10,7 @@
 #include <set>
 
 #include "common/encoding.hpp"
+#include "common/json_duplicates.hpp"
 #include "catalog/text.hpp"
 #include "upstream/serialization.hpp"
 #include "upstream/spec_servers.hpp"
@@ -764,6 +765,10 @@ Expected<BuiltRequest> build_har(const Spec& spec, const json::value& har_value,
                 if (ec)
                     return with_operation(*draft.op, "harRequest.postData.text is not valid JSON (" + ec.message() +
                                                          "), but its mimeType is " + shorten(*draft.content_type));
+                // The body is checked as parsed (last value wins) but sent as written: the API may take the first.
+                if (auto twice = first_duplicate_key(*draft.body))
+                    return with_operation(*draft.op, "harRequest.postData.text has the key \"" + shorten(*twice) +
+                                                         "\" twice in one object; send it once");
                 draft.body_value = std::move(parsed);
             }
         } else if (const auto* params = post_object->if_contains("params"); params && params->is_array()) {

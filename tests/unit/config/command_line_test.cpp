@@ -193,6 +193,8 @@ TEST_CASE("config: every rejection names the setting and where it came from") {
     check({"--config", write_temp("bool.json", R"({"log":{"access":"yes"}})")}, {}, "log.access: expected true or false");
     check({"--config", write_temp("list.json", R"({"specs":"a.json"})")}, {}, "specs: expected an array of strings");
     check({"--config", write_temp("old.json", R"({"log_level":"info"})")}, {}, "log_level: unknown setting");
+    check({"--config", write_temp("twice.json", R"({"http":{"port":9000,"port":9001}})")}, {},
+          "\"port\" is set twice in one object");
     check({"--config", write_temp("big.json", R"({"http":{"port":18446744073709551615}})")}, {}, "http.port: expected an integer from 0 to 65535");
 }
 

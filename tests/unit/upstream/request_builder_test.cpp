@@ -535,6 +535,11 @@ TEST_CASE("values are checked against their schemas and every problem is reporte
     CHECK_THAT(error_of(typed, R"({"harRequest":{"method":"POST","url":"https://api.example.com/items",
                                    "postData":{"mimeType":"application/merge-patch+json","text":"{name"}}})"),
                Catch::Contains("harRequest.postData.text is not valid JSON"));
+    // Checked as parsed (the last "name" wins) but sent as written, where an API may take the first.
+    CHECK_THAT(error_of(typed, R"({"harRequest":{"method":"POST","url":"https://api.example.com/items",
+                                   "postData":{"mimeType":"application/merge-patch+json",
+                                               "text":"{\"name\": 5, \"name\": \"x\"}"}}})"),
+               Catch::Contains("harRequest.postData.text has the key \"name\" twice in one object"));
 }
 
 TEST_CASE("the media type comes from the operation; base64 bodies are sent as raw bytes", "[upstream][builder]") {
