@@ -39,8 +39,8 @@ Result: JSON {request, status, statusText, headers, body}; status >= 400 comes b
 
 // Response headers worth an agent's attention; the rest is noise or could carry cookies.
 bool keep_header(const std::string& name) {
-    static constexpr std::string_view exact[] = {"content-type", "location",         "retry-after", "x-request-id",
-                                                 "request-id",   "x-correlation-id", "etag"};
+    static constexpr std::string_view exact[] = {"content-type", "content-encoding", "location",         "retry-after",
+                                                 "x-request-id", "request-id",       "x-correlation-id", "etag"};
     for (auto wanted : exact)
         if (name == wanted) return true;
     return name.starts_with("x-ratelimit-") || name.starts_with("x-rate-limit-") || name.starts_with("ratelimit");
@@ -292,10 +292,11 @@ ToolResult render_response(const upstream::Request& request, const upstream::Res
                            std::size_t max_body_bytes, const HeaderList& credentials,
                            const std::vector<std::string>& notes) {
     json::object headers;
-    std::string content_type;
+    std::string content_type, content_encoding;
     for (const auto& [name, value] : response.headers) {
         auto lower = ascii_lower(name);
         if (lower == "content-type") content_type = value;
+        if (lower == "content-encoding") content_encoding = value;
         if (keep_header(lower)) headers[lower] = value;
     }
     json::object out{{"request", request_line(request)},
@@ -337,6 +338,9 @@ ToolResult render_response(const upstream::Request& request, const upstream::Res
         out["redirects"] = std::move(redirects);
     }
     auto all_notes = notes;
+    if (!content_encoding.empty() && !catalog::iequals(content_encoding, "identity"))
+        all_notes.push_back("the API compressed the body (Content-Encoding: " + catalog::shorten(content_encoding) +
+                            ") though the request asked for none; it is shown as it came");
     if (response.redirect_not_followed) all_notes.push_back(unfollowed_note(request, response));
     if ((response.status == 401 || response.status == 403) && credentials.empty())
         all_notes.push_back("no credentials were forwarded: add an X-API-Key or Authorization header to the MCP connection");

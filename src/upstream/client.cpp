@@ -98,7 +98,8 @@ std::optional<Failure> check_request(const Request& request) {
 }
 
 bool owned_by_client(std::string_view name) {
-    for (std::string_view owned : {"host", "content-length", "transfer-encoding", "connection", "user-agent"})
+    for (std::string_view owned :
+         {"host", "content-length", "transfer-encoding", "connection", "user-agent", "accept-encoding"})
         if (iequals(name, owned)) return true;
     return false;
 }
@@ -117,6 +118,8 @@ Expected<Message, Failure> build_message(const Request& request, bool keep_alive
         message.target(request.target);
         message.set(http::field::host, host_header(request.origin));
         message.set(http::field::user_agent, "mamute-mcp/" MAMUTE_VERSION);
+        // The body goes to an agent as it came: without this, RFC 9110 lets a server pick any coding (gzip).
+        message.set(http::field::accept_encoding, "identity");
         for (const auto& [name, value] : request.headers)
             if (!owned_by_client(name)) message.insert(name, value);
         if (!keep_alive) message.set(http::field::connection, "close");

@@ -432,3 +432,13 @@ TEST_CASE("render: redirects followed and not followed", "[toolset][execute]") {
     CHECK(wire.find("mk_live_0123456789") == std::string::npos);
     CHECK_THAT(wire, Catch::Contains("redirect to https://evil.example/?k=[redacted] was not followed"));
 }
+
+TEST_CASE("render: a compressed body is shown as it came, and the note says why it is not text", "[toolset][execute]") {
+    const std::string gzip_bytes("\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03\xab\xae\x05\x00", 14);
+    const auto structured = rendered(response(200, "application/json", gzip_bytes, {{"Content-Encoding", "gzip"}}));
+    CHECK(structured.at("headers").at("content-encoding") == "gzip");
+    CHECK(structured.at("body").at("bytes") == 14);
+    CHECK_THAT(std::string(structured.at("note").as_string()), Catch::Contains("Content-Encoding: gzip"));
+    // identity is no coding at all: no note.
+    CHECK_FALSE(rendered(response(200, "application/json", "{}", {{"Content-Encoding", "identity"}})).contains("note"));
+}

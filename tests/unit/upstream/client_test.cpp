@@ -119,7 +119,7 @@ TEST_CASE("client: plain HTTP round trip", "[upstream][client]") {
     SeenRequest seen;
     auto request = h.request();
     request.method = "POST";
-    request.headers = {{"X-API-Key", "k-123"}, {"Content-Type", "application/json"}};
+    request.headers = {{"X-API-Key", "k-123"}, {"Content-Type", "application/json"}, {"Accept-Encoding", "gzip"}};
     request.body = R"({"name":"x"})";
     auto result = h.call(client, request, serve_http(h.acceptor, [](const SeenRequest&) {
         return ok_response(R"({"ok":true})", "X-Request-Id: r-1\r\n");
@@ -135,6 +135,8 @@ TEST_CASE("client: plain HTTP round trip", "[upstream][client]") {
     CHECK(seen.target() == "/cdn/resource?limit=1");
     CHECK(seen[http::field::host] == "127.0.0.1:" + std::to_string(h.port()));
     CHECK(seen[http::field::user_agent] == "mamute-mcp/" MAMUTE_VERSION);
+    CHECK(seen.count(http::field::accept_encoding) == 1);  // the body must come back readable, never gzip
+    CHECK(seen[http::field::accept_encoding] == "identity");
     CHECK(seen[http::field::content_length] == "12");
     CHECK(seen["X-API-Key"] == "k-123");
     CHECK(seen.body() == R"({"name":"x"})");

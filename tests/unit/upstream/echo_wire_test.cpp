@@ -269,7 +269,7 @@ TEST_CASE("echo: JSON, form and multipart bodies byte for byte", "[echo][upstrea
         const auto wire = round_trip(spec, R"({"method": "POST", "path": "/json", "body": "x", "headers": {"X-Trace": "t 1"}})");
         CHECK(wire.raw == "POST /json HTTP/1.1\r\nHost: 127.0.0.1:" + wire.port +
                               "\r\nUser-Agent: mamute-mcp/" MAMUTE_VERSION
-                              "\r\nX-Trace: t 1\r\nContent-Type: application/json\r\n"
+                              "\r\nAccept-Encoding: identity\r\nX-Trace: t 1\r\nContent-Type: application/json\r\n"
                               "Content-Length: 3\r\n\r\n\"x\"");
     }
     SECTION("a JSON number body is a JSON number") {
