@@ -175,76 +175,69 @@ TEST_CASE("dispatcher: a progressToken gets progress notifications carrying the 
               .contains("result"));
 }
 
-TEST_CASE("dispatcher: notifications/cancelled stops an execute-request waiting on a silent upstream") {
+// An execute-request to an upstream that accepts and never answers: only cancellation can end it early.
+// `when_waiting` runs once the call has connected; run() returns the call's response.
+struct SilentUpstreamCall {
     asio::io_context io;
-    // An upstream that accepts and never answers: only cancellation can end the call early.
-    asio::ip::tcp::acceptor silent(io, {asio::ip::make_address("127.0.0.1"), 0});
-    asio::ip::tcp::socket held(io);
+    asio::ip::tcp::acceptor silent{io, {asio::ip::make_address("127.0.0.1"), 0}};
+    asio::ip::tcp::socket held{io};
+    std::shared_ptr<mcp::SessionState> state = std::make_shared<mcp::SessionState>();
+    mcp::Dispatcher dispatcher{make_tools(upstream_config()), state, {}};
 
-    config::UpstreamConfig upstream;
-    upstream.base_url = "http://127.0.0.1:" + std::to_string(silent.local_endpoint().port());
-    upstream.total_timeout = std::chrono::minutes(5);
-    auto state = std::make_shared<mcp::SessionState>();
-    mcp::Dispatcher dispatcher(make_tools(upstream), state, {});
-
-    mcp::CallScope scope{"session-a"};
-    const auto call = request("call-1", "tools/call",
-                              json::object{{"name", "execute-request"},
-                                           {"arguments", json::object{{"method", "GET"}, {"path", "/cdn/resource"}}}});
-    // A cancel for another session's request with the same id must not touch this call.
-    silent.async_accept(held, [&](boost::system::error_code ec) {
-        REQUIRE_FALSE(ec);
-        mcp::CallScope other{"session-b"};
-        dispatcher.handle_notification(
-            jsonrpc::Notification{"notifications/cancelled", json::object{{"requestId", "call-1"}}}, other);
-        CHECK(state->cancel_call("session-b", json::serialize(json::value("call-1"))) == false);
-        dispatcher.handle_notification(
-            jsonrpc::Notification{"notifications/cancelled", json::object{{"requestId", "call-1"}, {"reason", "user"}}},
-            scope);
-    });
-    auto future = asio::co_spawn(io, dispatcher.handle_request(call, scope), asio::use_future);
-    io.run();
-    const auto response = future.get();
-    const auto& result = response.at("result").as_object();
-    CHECK(result.at("isError") == true);
-    CHECK(json::serialize(result.at("content")).find("cancelled") != std::string::npos);
-    CHECK_FALSE(state->cancel_call("session-a", json::serialize(json::value("call-1"))));  // unregistered
-}
-
-TEST_CASE("dispatcher: a call cancelled by shutdown or by its session ending says so, not that the client cancelled") {
-    struct Case {
-        std::string name;
-        std::function<void(mcp::SessionState&)> cancel;
-        std::string says;
-    };
-    for (const auto& c : {Case{"shutdown", [](mcp::SessionState& s) { s.cancel_all(); }, "server is shutting down"},
-                          Case{"session end", [](mcp::SessionState& s) { s.cancel_session("session-a"); },
-                               "the session ended"}}) {
-        INFO(c.name);
-        asio::io_context io;
-        asio::ip::tcp::acceptor silent(io, {asio::ip::make_address("127.0.0.1"), 0});
-        asio::ip::tcp::socket held(io);
+    config::UpstreamConfig upstream_config() const {
         config::UpstreamConfig upstream;
         upstream.base_url = "http://127.0.0.1:" + std::to_string(silent.local_endpoint().port());
         upstream.total_timeout = std::chrono::minutes(5);
-        auto state = std::make_shared<mcp::SessionState>();
-        mcp::Dispatcher dispatcher(make_tools(upstream), state, {});
-        mcp::CallScope scope{"session-a"};
-        const auto call = request(7, "tools/call",
+        return upstream;
+    }
+
+    json::object run(const json::value& id, const mcp::CallScope& scope, std::function<void()> when_waiting) {
+        const auto call = request(id, "tools/call",
                                   json::object{{"name", "execute-request"},
                                                {"arguments", json::object{{"method", "GET"}, {"path", "/cdn/resource"}}}});
-        // Cancelled once the call is waiting on the upstream.
         silent.async_accept(held, [&](boost::system::error_code ec) {
             REQUIRE_FALSE(ec);
-            c.cancel(*state);
+            when_waiting();
         });
         auto future = asio::co_spawn(io, dispatcher.handle_request(call, scope), asio::use_future);
         io.run();
-        const auto response = future.get();
+        return future.get();
+    }
+};
+
+TEST_CASE("dispatcher: notifications/cancelled stops an execute-request waiting on a silent upstream") {
+    SilentUpstreamCall silent;
+    mcp::CallScope scope{"session-a"};
+    const auto response = silent.run("call-1", scope, [&] {
+        // A cancel for another session's request with the same id must not touch this call.
+        mcp::CallScope other{"session-b"};
+        silent.dispatcher.handle_notification(
+            jsonrpc::Notification{"notifications/cancelled", json::object{{"requestId", "call-1"}}}, other);
+        CHECK(silent.state->cancel_call("session-b", json::serialize(json::value("call-1"))) == false);
+        silent.dispatcher.handle_notification(
+            jsonrpc::Notification{"notifications/cancelled", json::object{{"requestId", "call-1"}, {"reason", "user"}}},
+            scope);
+    });
+    const auto& result = response.at("result").as_object();
+    CHECK(result.at("isError") == true);
+    CHECK(json::serialize(result.at("content")).find("cancelled by the client") != std::string::npos);
+    CHECK_FALSE(silent.state->cancel_call("session-a", json::serialize(json::value("call-1"))));  // unregistered
+}
+
+TEST_CASE("dispatcher: a call cancelled by shutdown or by its session ending says so, not that the client cancelled") {
+    for (const bool shutdown : {true, false}) {
+        INFO((shutdown ? "shutdown" : "session end"));
+        SilentUpstreamCall silent;
+        const auto response = silent.run(7, mcp::CallScope{"session-a"}, [&] {
+            if (shutdown)
+                silent.state->cancel_all();
+            else
+                silent.state->cancel_session("session-a");
+        });
         const auto& result = response.at("result").as_object();
         CHECK(result.at("isError") == true);
         const auto text = json::serialize(result.at("content"));
-        CHECK(text.find(c.says) != std::string::npos);
+        CHECK(text.find(shutdown ? "server is shutting down" : "the session ended") != std::string::npos);
         CHECK(text.find("by the client") == std::string::npos);
     }
 }
