@@ -7,6 +7,7 @@
 #include <set>
 
 #include "mcp/server.hpp"
+#include "test_node.hpp"
 
 using namespace mamute;
 namespace json = boost::json;
@@ -14,59 +15,15 @@ using namespace std::chrono_literals;
 
 namespace {
 
-struct Fixture {
-    std::shared_ptr<mcp::SessionIds> sessions = std::make_shared<mcp::SessionIds>("test", 3600s);
-    std::shared_ptr<mcp::SessionState> state = std::make_shared<mcp::SessionState>();
-    mcp::Server server;
-
+// A server on its own session state (TestNode), seen through the Streamable HTTP rules alone.
+struct Fixture : testing::TestNode {
     explicit Fixture(config::McpConfig mcp_config = {})
-        : server(std::make_shared<const mcp::Dispatcher>(make_tools(), state, mcp_config), sessions,
-                 config::HttpConfig{}) {}
-
-    static std::shared_ptr<const toolset::Toolset> make_tools() {
-        auto catalog = catalog::load_catalog({MAMUTE_SOURCE_DIR "/spec/mamutecloud.openapi.json"});
-        REQUIRE(catalog);
-        config::UpstreamConfig upstream;
-        return std::make_shared<const toolset::Toolset>(std::make_shared<const catalog::Catalog>(std::move(*catalog)),
-                                                        std::make_shared<const upstream::Client>(upstream), upstream);
-    }
-
-    mcp::HttpReply send(mcp::IncomingHttp request) {
-        boost::asio::io_context io;
-        auto future = boost::asio::co_spawn(io, server.handle(std::move(request)), boost::asio::use_future);
-        io.run();
-        return future.get();
-    }
-
-    static mcp::IncomingHttp post(std::string body, std::optional<std::string> session = std::nullopt) {
-        mcp::IncomingHttp request;
-        request.method = "POST";
-        request.target = "/mcp";
-        request.host = "127.0.0.1:8080";
-        request.accept = "application/json, text/event-stream";
-        request.content_type = "application/json";
-        request.session_id = std::move(session);
-        request.request_id = "test";
-        request.body = std::move(body);
-        return request;
-    }
+        : TestNode({}, "test-secret", {}, testing::shared_test_tools(), mcp_config) {}
 
     std::string initialize(const std::string& version = "2025-11-25") {
-        auto reply = send(post(R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":")" +
-                               version + R"(","capabilities":{},"clientInfo":{"name":"t","version":"1"}}})"));
+        auto reply = send(post(initialize_body(version)));
         REQUIRE(reply.status == 200);
         return header(reply, "Mcp-Session-Id");
-    }
-
-    static std::string header(const mcp::HttpReply& reply, std::string_view name) {
-        for (const auto& [key, value] : reply.headers)
-            if (key == name) return value;
-        return {};
-    }
-
-    static json::value body(const mcp::HttpReply& reply) { return json::parse(reply.body); }
-    static std::int64_t error_code(const mcp::HttpReply& reply) {
-        return body(reply).at("error").at("code").as_int64();
     }
 };
 

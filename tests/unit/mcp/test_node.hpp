@@ -34,9 +34,9 @@ struct TestNode {
     mcp::Server server;
 
     explicit TestNode(config::HttpConfig http = {}, std::string secret = "shared-secret", mcp::ProtectionEvents events = {},
-                      std::shared_ptr<const toolset::Toolset> tools = shared_test_tools())
+                      std::shared_ptr<const toolset::Toolset> tools = shared_test_tools(), config::McpConfig mcp = {})
         : ids(std::make_shared<mcp::SessionIds>(std::move(secret), http.session_lifetime)),
-          server(std::make_shared<const mcp::Dispatcher>(std::move(tools), state, config::McpConfig{}), ids, http,
+          server(std::make_shared<const mcp::Dispatcher>(std::move(tools), state, mcp), ids, http,
                  mcp::ServerOptions{std::move(events), [clock = clock] { return *clock; }}) {}
 
     void advance(std::chrono::steady_clock::duration by) { *clock += by; }

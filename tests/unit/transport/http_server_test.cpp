@@ -7,6 +7,7 @@
 #include <boost/json/parse.hpp>
 #include <thread>
 
+#include "test_server.hpp"
 #include "transport/http_server.hpp"
 
 using namespace mamute;
@@ -17,65 +18,19 @@ namespace json = boost::json;
 
 namespace {
 
-struct RunningServer {
-    asio::io_context io;
-    config::Config config;
-    std::unique_ptr<transport::HttpServer> server;
-    std::thread thread;
-
-    explicit RunningServer(config::HttpConfig http) : RunningServer(with_http(std::move(http))) {}
+// The shared TestServer, built from http settings alone.
+struct RunningServer : test::TestServer {
+    explicit RunningServer(config::HttpConfig http) : TestServer(with_http(std::move(http))) {}
+    explicit RunningServer(config::Config full) : TestServer(std::move(full)) {}
 
     static config::Config with_http(config::HttpConfig http) {
         config::Config config;
         config.http = std::move(http);
         return config;
     }
-
-    explicit RunningServer(config::Config full) : config(std::move(full)) {
-        config.http.port = 0;
-        auto catalog = catalog::load_catalog({MAMUTE_SOURCE_DIR "/spec/mamutecloud.openapi.json"});
-        REQUIRE(catalog);
-        auto tools = std::make_shared<const toolset::Toolset>(
-            std::make_shared<const catalog::Catalog>(std::move(*catalog)),
-            std::make_shared<const upstream::Client>(config.upstream), config.upstream);
-        auto dispatcher =
-            std::make_shared<const mcp::Dispatcher>(tools, std::make_shared<mcp::SessionState>(), config.mcp);
-        auto mcp =
-            std::make_shared<const mcp::Server>(dispatcher, std::make_shared<mcp::SessionIds>("t", 3600s), config.http);
-        server = std::make_unique<transport::HttpServer>(io, config, mcp);
-        server->start();
-        thread = std::thread([this] { io.run(); });
-    }
-    ~RunningServer() {
-        io.stop();
-        thread.join();
-    }
-
-    tcp::socket connect() {
-        tcp::socket socket(io);
-        socket.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), server->local_endpoint().port()));
-        return socket;
-    }
 };
 
-// Reads one response (headers plus Content-Length body) from a blocking socket.
-std::string read_response(tcp::socket& socket) {
-    std::string data;
-    char chunk[4096];
-    for (;;) {
-        const auto header_end = data.find("\r\n\r\n");
-        if (header_end != std::string::npos) {
-            std::size_t length = 0;
-            const auto at = data.find("Content-Length: ");
-            if (at != std::string::npos && at < header_end) length = std::stoul(data.substr(at + 16));
-            if (data.size() >= header_end + 4 + length) return data.substr(0, header_end + 4 + length);
-        }
-        boost::system::error_code ec;
-        const auto n = socket.read_some(asio::buffer(chunk), ec);
-        if (ec) return data;
-        data.append(chunk, n);
-    }
-}
+using test::read_response;
 
 std::string post(const std::string& body, const std::string& extra_headers = "",
                  const std::string& accept = "application/json") {
