@@ -57,6 +57,10 @@ async function cmdSpawn(args) {
     const t0 = performance.now();
     const child = spawn(cmd, finalArgs, { stdio: ["ignore", log, log], detached: true });
     child.unref();
+    // Stopped while waiting (the bench interrupted): take the server, in its own process group, along.
+    const stopBoth = () => { try { process.kill(-child.pid, "SIGTERM"); } catch { /* gone */ } process.exit(143); };
+    process.on("SIGTERM", stopBoth);
+    process.on("SIGINT", stopBoth);
     let exited = null;
     child.on("exit", (code, signal) => { exited = code ?? signal; });
     const deadline = t0 + 120000;

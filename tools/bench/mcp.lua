@@ -5,7 +5,7 @@
 --   BENCH_SESSION    Mcp-Session-Id to send (MCP-Protocol-Version 2025-06-18 goes with it)
 --   BENCH_HEADERS    extra headers, "Name: value" separated by "|"
 -- done() prints one JSON line: requests, seconds, rps, p50/p99/mean latency in microseconds, socket errors
--- (connect+read+write+timeout) and non-2xx/3xx replies.
+-- (connect+read+write+timeout), non-2xx/3xx replies and 2xx replies holding a JSON-RPC error or isError.
 local threads = {}
 
 function setup(thread)
@@ -53,11 +53,22 @@ function request()
    return wrk.format(method, nil, nil, body)
 end
 
+-- Replies that are HTTP 200 but carry a JSON-RPC error or a failed tool call: a server answering those fast
+-- must not look fast. Counted per thread (each has its own Lua state), summed in done().
+rpc_errors = 0
+function response(status, headers, body)
+   if body and (body:find('"isError":true', 1, true) or body:find('"error":{"code":', 1, true)) then
+      rpc_errors = rpc_errors + 1
+   end
+end
+
 function done(summary, latency, requests)
    local seconds = summary.duration / 1e6
    local e = summary.errors
+   local failed = 0
+   for _, thread in ipairs(threads) do failed = failed + (thread:get("rpc_errors") or 0) end
    io.write(string.format(
-      '{"requests":%d,"seconds":%.3f,"rps":%.1f,"p50":%.1f,"p99":%.1f,"mean":%.1f,"errors":%d,"non2xx":%d}\n',
+      '{"requests":%d,"seconds":%.3f,"rps":%.1f,"p50":%.1f,"p99":%.1f,"mean":%.1f,"errors":%d,"non2xx":%d,"rpc_errors":%d}\n',
       summary.requests, seconds, summary.requests / seconds, latency:percentile(50), latency:percentile(99),
-      latency.mean, e.connect + e.read + e.write + e.timeout, e.status))
+      latency.mean, e.connect + e.read + e.write + e.timeout, e.status, failed))
 end
