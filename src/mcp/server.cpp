@@ -171,6 +171,8 @@ boost::asio::awaitable<HttpReply> Server::handle(IncomingHttp request, EventSink
     if (request.origin && !origin_allowed(*request.origin, allowed_origins_))
         co_return rpc_error_reply(403, nullptr, rpc::invalid_request, "Forbidden: Origin not allowed");
 
+    // An empty Mcp-Session-Id names no session: answered like a missing one (400), not as an unknown one (404).
+    if (request.session_id && request.session_id->empty()) request.session_id.reset();
     const auto path = path_of(request.target);
     HttpReply reply;
     if (path == "/healthz" && request.method == "GET") {

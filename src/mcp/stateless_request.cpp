@@ -50,7 +50,12 @@ bool is_stateless(const IncomingHttp& request, const json::value& message) {
             if (const auto* meta = meta_of(*params); meta && meta->contains(meta_protocol_version)) return true;
         if (const auto* method = object->if_contains("method"); method && *method == "initialize") return false;
     }
-    return request.protocol_version && !is_supported_protocol_version(trim_whitespace(*request.protocol_version));
+    if (!request.protocol_version) return false;
+    const auto version = trim_whitespace(*request.protocol_version);
+    if (is_supported_protocol_version(version)) return false;
+    // An unknown revision on a request of a session is a session client's mistake: the session path says
+    // which revisions it speaks. Without a session it may be a newer stateless client: the stateless rules answer.
+    return version == stateless_protocol_version || !request.session_id;
 }
 
 std::optional<std::string> decode_header_value(std::string_view value) {

@@ -15,6 +15,8 @@ namespace {
 constexpr auto accept_backoff = std::chrono::milliseconds(100);
 // Connections taken from the backlog per accept wake-up, besides the one the wake-up brought.
 constexpr std::size_t accept_batch = 64;
+// The least time between two "not accepting" warnings.
+constexpr auto pause_warning_interval = std::chrono::seconds(10);
 
 std::shared_ptr<const ConnectionSettings> make_settings(const config::Config& config,
                                                         std::shared_ptr<observability::Metrics> metrics,
@@ -91,8 +93,19 @@ void HttpServer::accept_next(Listener& listener) {
     if (!listener.acceptor.is_open()) return;
     if (open_connections_->load() >= listener.settings->http.max_connections) {
         // Waiting connections queue in the kernel's backlog instead of costing us descriptors.
-        if (!listener.paused)
-            log::get("http")->warn("{} connections open: not accepting until one closes", open_connections_->load());
+        if (!listener.paused) {
+            // Once per interval: with short connections at the limit this pauses thousands of times a second.
+            ++listener.pauses_unreported;
+            const auto now = std::chrono::steady_clock::now();
+            if (now - listener.last_pause_warning >= pause_warning_interval) {
+                log::get("http")->warn("{} connections open (http.max_connections {}, both ports): not accepting "
+                                       "until one closes; paused {} times since the last warning",
+                                       open_connections_->load(), listener.settings->http.max_connections,
+                                       listener.pauses_unreported);
+                listener.last_pause_warning = now;
+                listener.pauses_unreported = 0;
+            }
+        }
         listener.paused = true;
         return;
     }

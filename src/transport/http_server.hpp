@@ -52,6 +52,8 @@ private:
         boost::asio::steady_timer backoff;
         bool paused = false;  // at max_connections; resumed by the next connection to close
         std::size_t accept_failures = 0;
+        std::size_t pauses_unreported = 0;
+        std::chrono::steady_clock::time_point last_pause_warning{};
     };
 
     static void listen(Listener& listener, const std::string& bind, std::uint16_t port);

@@ -33,7 +33,10 @@ wrk_run() {
     [ "$conns" -lt 2 ] && threads=1
     for run in $(seq "${REPEAT:-1}"); do
         local before=$(ticks)
+        local check_replies=0
+        grep -q '"tools/call"' "${bodies:-/dev/null}" 2>/dev/null && check_replies=1
         BENCH_BODY_FILE=$bodies BENCH_SESSION=$session BENCH_HEADERS=$headers BENCH_METHOD=$method \
+            BENCH_CHECK_REPLIES=$check_replies \
             in_background "$workdir/wrk.out" wrk -t"$threads" -c"$conns" -d"${DUR}s" --timeout 10s -s "$lua" "$url" || true
         local cpu_us=$(( ($(ticks) - before) * tick_us ))
         line=$(grep '^{"requests"' "$workdir/wrk.out" || true)
@@ -73,15 +76,18 @@ stop() {  # stop PID
     kill -9 "$1" 2>/dev/null || true
 }
 
-# Verifies one call before a timed run: the reply must carry a result that is not a tool error.
-check() {  # check LABEL URL SESSION BODYFILE
-    local reply
-    reply=$("${client[@]}" call "$2" "$3" "$(head -n1 "$4")" | tail -n +2)
-    case $reply in
-        *'"isError":true'*|*'"error":'*) say "WARNING $1: the call failed: ${reply:0:300}" ;;
-        *'"result"'*) ;;
-        *) say "WARNING $1: unexpected reply: ${reply:0:300}" ;;
-    esac
+# Verifies the calls before a timed run: each reply must carry a result that is not a tool error.
+check() {  # check LABEL URL SESSION BODYFILE: every body in the file, once
+    local reply body
+    while IFS= read -r body; do
+        [ -n "$body" ] || continue
+        reply=$("${client[@]}" call "$2" "$3" "$body" | tail -n +2)
+        case $reply in
+            *'"isError":true'*|*'"error":{"code":'*) say "WARNING $1: the call failed: ${reply:0:300}" ;;
+            *'"result"'*) ;;
+            *) say "WARNING $1: unexpected reply: ${reply:0:300}" ;;
+        esac
+    done <"$4"
 }
 
 # ---------------------------------------------------------------------------------------------------------

@@ -133,12 +133,29 @@ TEST_CASE("mcp: MCP-Protocol-Version is checked on the session path") {
     auto request = Fixture::post(R"({"jsonrpc":"2.0","id":2,"method":"ping"})", session);
     request.protocol_version = "2025-06-18";
     CHECK(f.send(request).status == 200);
-    // A revision the session path does not speak is judged by the stateless rules: a 4xx JSON-RPC error.
+    // A revision it does not speak, on a session's request: 400, naming the revisions it does.
     request.protocol_version = "2099-01-01";
     auto bad = f.send(request);
     CHECK(bad.status == 400);
     CHECK(Fixture::body(bad).at("id") == 2);
-    CHECK(Fixture::error_code(bad) == -32602);
+    CHECK(Fixture::error_code(bad) == -32600);
+    CHECK_THAT(std::string(Fixture::body(bad).at("error").at("message").as_string()),
+               Catch::Contains("unsupported MCP-Protocol-Version 2099-01-01"));
+    CHECK(Fixture::body(bad).at("error").at("data").at("supported").as_array().size() > 1);
+    // Without a session the same header is judged by the stateless rules (a newer stateless client):
+    // still a 4xx JSON-RPC error.
+    auto sessionless = request;
+    sessionless.session_id.reset();
+    auto stateless = f.send(sessionless);
+    CHECK(stateless.status == 400);
+    CHECK(Fixture::error_code(stateless) == -32602);
+
+    // An empty session header is no session header.
+    auto empty = Fixture::post(R"({"jsonrpc":"2.0","id":3,"method":"ping"})", "");
+    auto missing = f.send(empty);
+    CHECK(missing.status == 400);
+    CHECK_THAT(std::string(Fixture::body(missing).at("error").at("message").as_string()),
+               Catch::Contains("Mcp-Session-Id header is required"));
 
     // A version header on initialize itself is not held against the client.
     auto init = Fixture::post(R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25"}})");
