@@ -125,7 +125,7 @@ private:
         const std::time_t as_time_t = static_cast<std::time_t>(seconds.count());
         std::tm utc{};
         gmtime_r(&as_time_t, &utc);
-        char buffer[32];
+        char buffer[80];  // room for any int the format could print, so GCC sees no truncation
         std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", utc.tm_year + 1900,
                       utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, static_cast<int>(millis));
         return buffer;
