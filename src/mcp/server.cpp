@@ -3,6 +3,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include "common/json_duplicates.hpp"
 #include "common/log.hpp"
 #include "jsonrpc/message.hpp"
 #include "mcp/http_rules.hpp"
@@ -35,6 +36,16 @@ HttpReply serialized_reply(std::string body) {
 HttpReply rpc_error_reply(unsigned status, const json::value& id, int code, std::string message,
                           json::value data = nullptr) {
     return json_reply(status, jsonrpc::make_error(id, code, std::move(message), std::move(data)));
+}
+
+// A message with a member name twice in one object: the parser keeps the last, while a person or an approval
+// step reading the message may take the first ("name":"search-endpoints","name":"execute-request").
+std::optional<HttpReply> duplicate_key_reply(std::string_view body) {
+    auto twice = first_duplicate_key(body);
+    if (!twice) return std::nullopt;
+    if (twice->size() > 100) twice = twice->substr(0, 100) + "...";
+    return rpc_error_reply(400, nullptr, rpc::invalid_request,
+                           "Invalid Request: \"" + *twice + "\" appears twice in one object; send each name once");
 }
 
 HttpReply empty_reply(unsigned status) {
@@ -217,15 +228,18 @@ HttpReply Server::handle_options(const IncomingHttp&) const {
     return reply;
 }
 
+std::optional<HttpReply> Server::check_protocol_version(const IncomingHttp& request, const json::value& id) {
+    if (!request.protocol_version || is_supported_protocol_version(*request.protocol_version)) return std::nullopt;
+    // Also what a 2026-07-28 probe (server/discover) gets: a 4xx JSON-RPC error, so the client
+    // falls back to initialize with a revision we speak.
+    return rpc_error_reply(
+        400, id, rpc::invalid_request, "Bad Request: unsupported MCP-Protocol-Version " + *request.protocol_version,
+        json::object{{"supported", supported_versions_json()}, {"requested", *request.protocol_version}});
+}
+
 std::optional<HttpReply> Server::check_session(const IncomingHttp& request, const json::value& id,
                                                SessionInfo& info) const {
-    if (request.protocol_version && !is_supported_protocol_version(*request.protocol_version)) {
-        // Also what a 2026-07-28 probe (server/discover) gets: a 4xx JSON-RPC error, so the client
-        // falls back to initialize with a revision we speak.
-        return rpc_error_reply(
-            400, id, rpc::invalid_request, "Bad Request: unsupported MCP-Protocol-Version " + *request.protocol_version,
-            json::object{{"supported", supported_versions_json()}, {"requested", *request.protocol_version}});
-    }
+    if (auto refused = check_protocol_version(request, id)) return refused;
     if (!request.session_id)
         return rpc_error_reply(400, id, rpc::invalid_request,
                                "Bad Request: Mcp-Session-Id header is required (send initialize first)");
@@ -261,6 +275,7 @@ HttpReply Server::handle_get(const IncomingHttp& request) const {
 }
 
 HttpReply Server::handle_delete(const IncomingHttp& request) const {
+    if (auto refused = check_protocol_version(request, nullptr)) return std::move(*refused);
     if (!request.session_id)
         return rpc_error_reply(400, nullptr, rpc::invalid_request, "Bad Request: Mcp-Session-Id header is required");
     activity_->end(*request.session_id);
@@ -282,6 +297,7 @@ boost::asio::awaitable<HttpReply> Server::handle_post(const IncomingHttp& reques
     boost::system::error_code ec;
     const json::value message = json::parse(request.body, ec);
     if (ec) co_return rpc_error_reply(400, nullptr, rpc::parse_error, "Parse error: " + ec.message());
+    if (auto refused = duplicate_key_reply(request.body)) co_return std::move(*refused);
     if (is_stateless(request, message)) co_return co_await handle_stateless(request, message, sink);
 
     if (message.is_array()) {

@@ -90,6 +90,8 @@ private:
                                                        EventSink* sink) const;
     boost::asio::awaitable<HttpReply> handle_batch(const boost::json::array& batch, const CallScope& scope,
                                                    const IncomingHttp& request) const;
+    // 400 for an MCP-Protocol-Version the session path does not speak.
+    static std::optional<HttpReply> check_protocol_version(const IncomingHttp& request, const boost::json::value& id);
     std::optional<HttpReply> check_session(const IncomingHttp& request, const boost::json::value& id,
                                            SessionInfo& info) const;
     std::optional<HttpReply> check_auth(const IncomingHttp& request) const;

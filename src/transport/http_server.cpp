@@ -95,15 +95,15 @@ void HttpServer::accept_next(Listener& listener) {
         // Waiting connections queue in the kernel's backlog instead of costing us descriptors.
         if (!listener.paused) {
             // Once per interval: with short connections at the limit this pauses thousands of times a second.
-            ++listener.pauses_unreported;
+            ++pauses_unreported_;
             const auto now = std::chrono::steady_clock::now();
-            if (now - listener.last_pause_warning >= pause_warning_interval) {
+            if (now - last_pause_warning_ >= pause_warning_interval) {
                 log::get("http")->warn("{} connections open (http.max_connections {}, both ports): not accepting "
                                        "until one closes; paused {} times since the last warning",
                                        open_connections_->load(), listener.settings->http.max_connections,
-                                       listener.pauses_unreported);
-                listener.last_pause_warning = now;
-                listener.pauses_unreported = 0;
+                                       pauses_unreported_);
+                last_pause_warning_ = now;
+                pauses_unreported_ = 0;
             }
         }
         listener.paused = true;

@@ -52,8 +52,6 @@ private:
         boost::asio::steady_timer backoff;
         bool paused = false;  // at max_connections; resumed by the next connection to close
         std::size_t accept_failures = 0;
-        std::size_t pauses_unreported = 0;
-        std::chrono::steady_clock::time_point last_pause_warning{};
     };
 
     static void listen(Listener& listener, const std::string& bind, std::uint16_t port);
@@ -70,6 +68,9 @@ private:
     boost::asio::strand<boost::asio::io_context::executor_type> strand_;
     Listener main_;
     std::unique_ptr<Listener> admin_;
+    // The "not accepting" warning, for both listeners (on strand_): at most one per interval.
+    std::size_t pauses_unreported_ = 0;
+    std::chrono::steady_clock::time_point last_pause_warning_{};
     // Shared by both listeners: max_connections bounds descriptors, whichever port they came in on.
     std::shared_ptr<std::atomic<std::size_t>> open_connections_ = std::make_shared<std::atomic<std::size_t>>(0);
 };

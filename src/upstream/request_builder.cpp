@@ -751,6 +751,16 @@ Expected<BuiltRequest> build_har(const Spec& spec, const json::value& har_value,
             if (!is_valid_header_value(mime->get_string())) return make_error("refused: postData.mimeType contains a control character (CR, LF, NUL, ...)");
             draft.content_type = std::string(mime->get_string());
         }
+        // No media type given: the operation's one, so the body is checked as what it will be sent as. With
+        // several to choose from, the agent says which (octet-stream would skip every check of the body).
+        if (const auto* declared = body_content(*draft.op);
+            !draft.content_type && declared && !declared->empty() && post_object->contains("text")) {
+            if (declared->size() > 1)
+                return with_operation(*draft.op, "harRequest.postData needs a mimeType: " + ascii_upper(draft.op->method) +
+                                                     " " + draft.op->path + " takes " + media_types(*draft.op));
+            if (const std::string only(declared->begin()->key()); only.find('*') == std::string::npos)
+                draft.content_type = only;
+        }
         if (draft.content_type && body_content(*draft.op) && !body_content(*draft.op)->empty() &&
             !media_entry(*draft.op, *draft.content_type))
             return with_operation(*draft.op, "harRequest.postData.mimeType '" + shorten(*draft.content_type) +

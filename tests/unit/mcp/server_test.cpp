@@ -150,6 +150,22 @@ TEST_CASE("mcp: MCP-Protocol-Version is checked on the session path") {
     CHECK(stateless.status == 400);
     CHECK(Fixture::error_code(stateless) == -32602);
 
+    // DELETE is judged by the same revision rule, and the session lives on.
+    auto del = Fixture::with_method(Fixture::post("", session), "DELETE");
+    del.protocol_version = "2099-01-01";
+    CHECK(f.send(del).status == 400);
+    request.protocol_version = "2025-06-18";
+    CHECK(f.send(request).status == 200);
+
+    // A name twice in one object is refused before anything runs: the parser would keep the last one.
+    auto twice = f.send(Fixture::post(
+        R"({"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"list-specs","name":"execute-request","arguments":{}}})",
+        session));
+    CHECK(twice.status == 400);
+    CHECK(Fixture::error_code(twice) == -32600);
+    CHECK_THAT(std::string(Fixture::body(twice).at("error").at("message").as_string()),
+               Catch::Contains("\"name\" appears twice in one object"));
+
     // An empty session header is no session header.
     auto empty = Fixture::post(R"({"jsonrpc":"2.0","id":3,"method":"ping"})", "");
     auto missing = f.send(empty);

@@ -229,6 +229,12 @@ TEST_CASE("stdio: bad lines get JSON-RPC errors and the server keeps going") {
     h.send("\xff\xfe{}");  // not UTF-8
     CHECK(h.read().at("error").at("code") == -32700);
 
+    // A name twice in one object: what the parser keeps (the last) is not what a reader may see (the first).
+    h.send(R"({"jsonrpc":"2.0","id":11,"method":"tools/call","params":{"name":"list-specs","name":"execute-request"}})");
+    auto twice = h.read();
+    CHECK(twice.at("error").at("code") == -32600);
+    CHECK_THAT(std::string(twice.at("error").at("message").as_string()), Catch::Contains("\"name\" appears twice"));
+
     // A client's response is accepted silently.
     h.send(R"({"jsonrpc":"2.0","id":"x","result":{}})");
     h.send(R"({"jsonrpc":"2.0","id":10,"method":"ping"})");

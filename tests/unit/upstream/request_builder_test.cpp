@@ -540,6 +540,23 @@ TEST_CASE("values are checked against their schemas and every problem is reporte
                                    "postData":{"mimeType":"application/merge-patch+json",
                                                "text":"{\"name\": 5, \"name\": \"x\"}"}}})"),
                Catch::Contains("harRequest.postData.text has the key \"name\" twice in one object"));
+    // Without a mimeType a text body went out unchecked as application/octet-stream. Now it takes the
+    // operation's one media type, or the agent must name one of several.
+    CHECK_THAT(error_of(typed, R"({"harRequest":{"method":"POST","url":"https://api.example.com/items",
+                                   "postData":{"text":"{\"name\": 5, \"name\": \"x\"}"}}})"),
+               Catch::Contains("harRequest.postData needs a mimeType: POST /items takes application/merge-patch+json, "
+                               "application/octet-stream"));
+    CHECK_THAT(error_of(spec, R"({"harRequest":{"method":"POST","url":"https://api.mamutecloud.com/security/apikey",
+                                  "postData":{"text":"{\"name\": \"a\", \"name\": \"b\"}"}}})"),
+               Catch::Contains("has the key \"name\" twice in one object"));
+    CHECK_THAT(error_of(spec, R"({"harRequest":{"method":"POST","url":"https://api.mamutecloud.com/security/apikey",
+                                  "postData":{"text":"{\"wrong\": [1, 2]}"}}})"),
+               Catch::Contains("body: missing required property 'name'"));
+    auto implied = build(typed, R"({"harRequest":{"method":"POST","url":"https://api.example.com/form",
+                                   "postData":{"text":"a=1&b=2"}}})");
+    REQUIRE(implied);
+    CHECK(header_values(implied->request, "Content-Type") ==
+          std::vector<std::string>{"application/x-www-form-urlencoded"});
 }
 
 TEST_CASE("the media type comes from the operation; base64 bodies are sent as raw bytes", "[upstream][builder]") {
