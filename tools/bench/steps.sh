@@ -67,6 +67,7 @@ start() {
     in_background "$workdir/spawn.out" "${client[@]}" spawn "$log" -- "$@"
     read -r PID PORT STARTUP_MS <"$workdir/spawn.out"
     pids+=("$PID")
+    : >"$workdir/spawn.out"  # registered; until here the EXIT trap finds the new server's pid in this file
     URL=http://127.0.0.1:$PORT/mcp
     record "$key" "\"startup_ms\":$STARTUP_MS"
 }
