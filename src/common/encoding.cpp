@@ -85,4 +85,25 @@ std::string ascii_upper(std::string_view text) {
     return out;
 }
 
+std::size_t utf8_sequence_length(std::string_view text, std::size_t at) {
+    const auto c = static_cast<unsigned char>(text[at]);
+    std::size_t length = 0;  // continuation bytes
+    unsigned char low = 0x80, high = 0xBF;  // the range of the first continuation byte
+    if (c < 0x80) return 1;
+    if (c >= 0xC2 && c <= 0xDF) length = 1;
+    else if (c == 0xE0) { length = 2; low = 0xA0; }
+    else if (c == 0xED) { length = 2; high = 0x9F; }
+    else if (c >= 0xE1 && c <= 0xEF) length = 2;
+    else if (c == 0xF0) { length = 3; low = 0x90; }
+    else if (c == 0xF4) { length = 3; high = 0x8F; }
+    else if (c >= 0xF1 && c <= 0xF3) length = 3;
+    else return 0;
+    if (at + length >= text.size()) return 0;  // cut short
+    for (std::size_t k = 1; k <= length; ++k) {
+        const auto next = static_cast<unsigned char>(text[at + k]);
+        if (next < (k == 1 ? low : 0x80) || next > (k == 1 ? high : 0xBF)) return 0;
+    }
+    return length + 1;
+}
+
 }  // namespace mamute

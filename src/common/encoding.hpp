@@ -19,4 +19,8 @@ std::string_view trim_whitespace(std::string_view text);
 std::string ascii_lower(std::string_view text);
 std::string ascii_upper(std::string_view text);
 
+// The length of the well-formed UTF-8 character starting at text[at] (strict: no overlong forms, no surrogates,
+// nothing above U+10FFFF, not cut short), or 0 when the bytes there are not one.
+std::size_t utf8_sequence_length(std::string_view text, std::size_t at);
+
 }  // namespace mamute

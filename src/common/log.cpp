@@ -1,5 +1,7 @@
 #include "common/log.hpp"
 
+#include "common/encoding.hpp"
+
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 #include <ctime>
@@ -57,28 +59,14 @@ std::unique_ptr<spdlog::formatter> current_formatter(bool json) {
 std::string valid_utf8(std::string_view text) {
     std::string out;
     out.reserve(text.size());
-    std::size_t i = 0;
-    while (i < text.size()) {
-        const auto c = static_cast<unsigned char>(text[i]);
-        std::size_t length = 0;
-        unsigned char low = 0x80, high = 0xBF;
-        if (c < 0x80) length = 0;
-        else if (c >= 0xC2 && c <= 0xDF) length = 1;
-        else if (c == 0xE0) { length = 2; low = 0xA0; }
-        else if (c == 0xED) { length = 2; high = 0x9F; }
-        else if (c >= 0xE1 && c <= 0xEF) length = 2;
-        else if (c == 0xF0) { length = 3; low = 0x90; }
-        else if (c == 0xF4) { length = 3; high = 0x8F; }
-        else if (c >= 0xF1 && c <= 0xF3) length = 3;
-        else { out += "\xEF\xBF\xBD"; ++i; continue; }
-        bool ok = i + length < text.size() || length == 0;
-        for (std::size_t k = 1; ok && k <= length; ++k) {
-            const auto next = static_cast<unsigned char>(text[i + k]);
-            if (next < (k == 1 ? low : 0x80) || next > (k == 1 ? high : 0xBF)) ok = false;
+    for (std::size_t i = 0; i < text.size();) {
+        if (const auto length = utf8_sequence_length(text, i)) {
+            out.append(text.substr(i, length));
+            i += length;
+        } else {
+            out += "\xEF\xBF\xBD";
+            ++i;
         }
-        if (!ok) { out += "\xEF\xBF\xBD"; ++i; continue; }
-        out.append(text.substr(i, length + 1));
-        i += length + 1;
     }
     return out;
 }

@@ -1,5 +1,7 @@
 #include "jsonrpc/message.hpp"
 
+#include "common/json_duplicates.hpp"
+
 namespace mamute::jsonrpc {
 
 namespace json = boost::json;
@@ -37,6 +39,13 @@ Message classify(const json::value& message) {
 
     if (id_field && (object.contains("result") || object.contains("error"))) return ClientResponse{id};
     return Invalid{id, "a JSON-RPC message needs \"method\", or \"id\" with \"result\" or \"error\""};
+}
+
+std::optional<std::string> duplicate_member_refusal(std::string_view text) {
+    auto twice = first_duplicate_key(text);
+    if (!twice) return std::nullopt;
+    if (twice->size() > 100) twice = twice->substr(0, 100) + "...";
+    return "Invalid Request: \"" + *twice + "\" appears twice in one object; send each name once";
 }
 
 json::object make_result(const json::value& id, json::value result) {

@@ -2,7 +2,9 @@
 // JSON-RPC 2.0 framing: classify one decoded message and build replies. Pure, no I/O.
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 
 namespace mamute::jsonrpc {
@@ -40,6 +42,11 @@ struct Invalid {
 using Message = std::variant<Request, Notification, ClientResponse, Invalid>;
 
 Message classify(const boost::json::value& message);
+
+// The Invalid Request message for a text naming a member twice in one object, if it does: the parser keeps the
+// last, while a person or an approval step reading the message may take the first
+// ("name":"search-endpoints","name":"execute-request").
+std::optional<std::string> duplicate_member_refusal(std::string_view text);
 
 boost::json::object make_result(const boost::json::value& id, boost::json::value result);
 boost::json::object make_error(const boost::json::value& id, int code, std::string message,

@@ -3,7 +3,6 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
-#include "common/json_duplicates.hpp"
 #include "common/log.hpp"
 #include "jsonrpc/message.hpp"
 #include "mcp/http_rules.hpp"
@@ -36,16 +35,6 @@ HttpReply serialized_reply(std::string body) {
 HttpReply rpc_error_reply(unsigned status, const json::value& id, int code, std::string message,
                           json::value data = nullptr) {
     return json_reply(status, jsonrpc::make_error(id, code, std::move(message), std::move(data)));
-}
-
-// A message with a member name twice in one object: the parser keeps the last, while a person or an approval
-// step reading the message may take the first ("name":"search-endpoints","name":"execute-request").
-std::optional<HttpReply> duplicate_key_reply(std::string_view body) {
-    auto twice = first_duplicate_key(body);
-    if (!twice) return std::nullopt;
-    if (twice->size() > 100) twice = twice->substr(0, 100) + "...";
-    return rpc_error_reply(400, nullptr, rpc::invalid_request,
-                           "Invalid Request: \"" + *twice + "\" appears twice in one object; send each name once");
 }
 
 HttpReply empty_reply(unsigned status) {
@@ -297,7 +286,8 @@ boost::asio::awaitable<HttpReply> Server::handle_post(const IncomingHttp& reques
     boost::system::error_code ec;
     const json::value message = json::parse(request.body, ec);
     if (ec) co_return rpc_error_reply(400, nullptr, rpc::parse_error, "Parse error: " + ec.message());
-    if (auto refused = duplicate_key_reply(request.body)) co_return std::move(*refused);
+    if (auto refusal = jsonrpc::duplicate_member_refusal(request.body))
+        co_return rpc_error_reply(400, nullptr, rpc::invalid_request, std::move(*refusal));
     if (is_stateless(request, message)) co_return co_await handle_stateless(request, message, sink);
 
     if (message.is_array()) {

@@ -48,26 +48,10 @@ bool keep_header(const std::string& name) {
 
 // Strict UTF-8: no overlong forms, no surrogates, nothing above U+10FFFF.
 bool is_valid_utf8(std::string_view text) {
-    std::size_t i = 0;
-    while (i < text.size()) {
-        const auto c = static_cast<unsigned char>(text[i]);
-        std::size_t length = 0;
-        unsigned char low = 0x80, high = 0xBF;
-        if (c < 0x80) { ++i; continue; }
-        if (c >= 0xC2 && c <= 0xDF) length = 1;
-        else if (c == 0xE0) { length = 2; low = 0xA0; }
-        else if (c == 0xED) { length = 2; high = 0x9F; }
-        else if (c >= 0xE1 && c <= 0xEF) length = 2;
-        else if (c == 0xF0) { length = 3; low = 0x90; }
-        else if (c == 0xF4) { length = 3; high = 0x8F; }
-        else if (c >= 0xF1 && c <= 0xF3) length = 3;
-        else return false;
-        if (i + length >= text.size()) return false;  // character cut short
-        for (std::size_t k = 1; k <= length; ++k) {
-            const auto next = static_cast<unsigned char>(text[i + k]);
-            if (next < (k == 1 ? low : 0x80) || next > (k == 1 ? high : 0xBF)) return false;
-        }
-        i += length + 1;
+    for (std::size_t i = 0; i < text.size();) {
+        const auto length = utf8_sequence_length(text, i);
+        if (length == 0) return false;
+        i += length;
     }
     return true;
 }

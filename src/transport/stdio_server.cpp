@@ -12,7 +12,6 @@
 #include <boost/json/serialize.hpp>
 #include <vector>
 
-#include "common/json_duplicates.hpp"
 #include "common/log.hpp"
 #include "jsonrpc/message.hpp"
 #include "mcp/protocol_versions.hpp"
@@ -200,10 +199,8 @@ asio::awaitable<void> StdioServer::handle_line(std::string_view line) {
         co_return;
     }
     // As over HTTP: the parser keeps the last of two equal names, a reader of the message may take the first.
-    if (auto twice = first_duplicate_key(line)) {
-        if (twice->size() > 100) twice = twice->substr(0, 100) + "...";
-        co_await send(error_reply(nullptr, rpc::invalid_request,
-                                  "Invalid Request: \"" + *twice + "\" appears twice in one object; send each name once"));
+    if (auto refusal = jsonrpc::duplicate_member_refusal(line)) {
+        co_await send(error_reply(nullptr, rpc::invalid_request, std::move(*refusal)));
         co_return;
     }
     co_await handle_message(std::move(message));

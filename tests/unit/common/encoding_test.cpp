@@ -33,3 +33,18 @@ TEST_CASE("encoding: hex, trimming and lower case") {
     CHECK(trim_whitespace("   ").empty());
     CHECK(ascii_lower("Content-TYPE \xc3\x9c") == "content-type \xc3\x9c");
 }
+
+TEST_CASE("utf8_sequence_length: well-formed characters only") {
+    using mamute::utf8_sequence_length;
+    CHECK(utf8_sequence_length("a", 0) == 1);
+    CHECK(utf8_sequence_length("\xC3\xA9", 0) == 2);            // é
+    CHECK(utf8_sequence_length("\xE2\x82\xAC", 0) == 3);        // €
+    CHECK(utf8_sequence_length("\xF0\x9F\x98\x80", 0) == 4);    // U+1F600
+    CHECK(utf8_sequence_length("x\xC3\xA9", 1) == 2);
+    CHECK(utf8_sequence_length("\xC0\xAF", 0) == 0);            // overlong
+    CHECK(utf8_sequence_length("\xE0\x80\xAF", 0) == 0);        // overlong
+    CHECK(utf8_sequence_length("\xED\xA0\x80", 0) == 0);        // surrogate
+    CHECK(utf8_sequence_length("\xF4\x90\x80\x80", 0) == 0);    // above U+10FFFF
+    CHECK(utf8_sequence_length("\xE2\x82", 0) == 0);            // cut short
+    CHECK(utf8_sequence_length("\x80", 0) == 0);                // lone continuation byte
+}
